@@ -78,7 +78,8 @@ export function loadConfig<S extends Schema>(schema: S, opts: LoadConfigOptions 
 
 /** `listenPort` -> `BUNMQ_LISTEN_PORT`. */
 export function envName(key: string): string {
-  return "BUNMQ_" + key.replace(/([a-z0-9])([A-Z])|([A-Z])([A-Z][a-z])/g, "$1$3_$2$4").toUpperCase();
+  const words = key.replace(/([A-Z]+)([A-Z][a-z])/g, "$1_$2").replace(/([a-z0-9])([A-Z])/g, "$1_$2");
+  return "BUNMQ_" + words.toUpperCase();
 }
 
 interface ParsedFlags {

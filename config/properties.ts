@@ -21,7 +21,7 @@ export function parseProperties(text: string): PropertyLine[] {
     }
     if (endsWithContinuation(logical)) logical = logical.slice(0, -1);
     const { key, value } = splitKeyValue(logical);
-    out.push({ key: unescape(key), value: unescape(value), line: startLine });
+    out.push({ key: unescapeJava(key), value: unescapeJava(value), line: startLine });
   }
   return out;
 }
@@ -49,7 +49,7 @@ function splitKeyValue(s: string): { key: string; value: string } {
   return { key, value: rest.replace(/[ \t\f]+$/, "") };
 }
 
-function unescape(s: string): string {
+function unescapeJava(s: string): string {
   return s.replace(/\\(u[0-9a-fA-F]{4}|.)/g, (_, e: string) => {
     if (e.length === 5) return String.fromCharCode(Number.parseInt(e.slice(1), 16));
     switch (e) {
