@@ -1,0 +1,49 @@
+import { expect, test } from "bun:test";
+import { MqError } from "../../proto/error.ts";
+import { ResponseCode } from "../../proto/response-code.ts";
+import {
+  decodeReceiptHandle,
+  encodeReceiptHandle,
+  type ReceiptHandle,
+  realTopicOf,
+} from "./receipt-handle.ts";
+
+test("a receipt handle round-trips in ExtraInfoUtil's space-separated form", () => {
+  const h: ReceiptHandle = {
+    startOffset: 10,
+    popTime: 1_700_000_000_000,
+    invisibleTime: 30_000,
+    reviveQid: 3,
+    topicType: "1",
+    brokerName: "broker-a",
+    queueId: 2,
+    queueOffset: 12,
+    commitLogOffset: 4096,
+  };
+  const text = encodeReceiptHandle(h);
+  expect(text).toBe("10 1700000000000 30000 3 1 broker-a 2 12 4096");
+  expect(decodeReceiptHandle(text)).toEqual(h);
+  expect(realTopicOf(h, "T", "G")).toBe("%RETRY%G_T");
+  expect(decodeReceiptHandle("10 1 2 3 0 b 2 12").commitLogOffset).toBe(-1);
+});
+
+test("malformed receipt handles are INVALID_PARAMETER", () => {
+  for (const bad of [
+    "",
+    "garbage",
+    "1 2 3 4 0 b 5",
+    "a 2 3 4 0 b 5 6 7",
+    "1 2 3 4 9 b 5 6 7",
+    "1 2 3 4 0  5 6 7",
+    "10 2 3 4 0 b 5 6 7",
+    "1 2 3 4 0 b 5 99999999999999999999 7",
+  ]) {
+    try {
+      decodeReceiptHandle(bad);
+      throw new Error(`accepted ${bad}`);
+    } catch (err) {
+      expect(err).toBeInstanceOf(MqError);
+      expect((err as MqError).code).toBe(ResponseCode.INVALID_PARAMETER);
+    }
+  }
+});

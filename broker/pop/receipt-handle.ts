@@ -1,0 +1,90 @@
+import { MqError } from "../../proto/error.ts";
+import { ResponseCode } from "../../proto/response-code.ts";
+import { buildPopRetryTopic, isRetryTopic } from "../topic-validator.ts";
+
+/**
+ * What a popped message's receipt handle (RocketMQ's `extraInfo`, property POP_CK) carries: everything needed to
+ * ack it on any proxy without server-side session state. Wire form, space separated, as ExtraInfoUtil writes it:
+ * `startOffset popTime invisibleTime reviveQid topicType brokerName queueId queueOffset commitLogOffset`.
+ */
+export interface ReceiptHandle {
+  /** First queue offset of the checkpoint (the pop batch for this queue) the message belongs to. */
+  startOffset: number;
+  popTime: number;
+  invisibleTime: number;
+  reviveQid: number;
+  /** "0" = the topic itself, "1" = the pop retry topic %RETRY%group_topic (ExtraInfoUtil NORMAL/RETRY). */
+  topicType: "0" | "1";
+  brokerName: string;
+  queueId: number;
+  queueOffset: number;
+  commitLogOffset: number;
+}
+
+export function encodeReceiptHandle(h: ReceiptHandle): string {
+  return [
+    h.startOffset,
+    h.popTime,
+    h.invisibleTime,
+    h.reviveQid,
+    h.topicType,
+    h.brokerName,
+    h.queueId,
+    h.queueOffset,
+    h.commitLogOffset,
+  ].join(" ");
+}
+
+const INTEGER = /^-?\d{1,19}$/;
+
+function int(field: string, value: string | undefined, handle: string): number {
+  const n = value !== undefined && INTEGER.test(value) ? Number(value) : Number.NaN;
+  if (!Number.isSafeInteger(n))
+    throw new MqError(ResponseCode.INVALID_PARAMETER, `illegal receipt handle (${field}): ${clip(handle)}`);
+  return n;
+}
+
+/** Parses a receipt handle; anything malformed is INVALID_PARAMETER. The 9th field is optional (pre-5.x form). */
+export function decodeReceiptHandle(handle: string | undefined): ReceiptHandle {
+  if (handle === undefined || handle === "")
+    throw new MqError(ResponseCode.INVALID_PARAMETER, "receipt handle is empty");
+  const parts = handle.split(" ");
+  if (parts.length < 8 || parts.length > 9)
+    throw new MqError(ResponseCode.INVALID_PARAMETER, `illegal receipt handle: ${clip(handle)}`);
+  const topicType = parts[4];
+  if (topicType !== "0" && topicType !== "1")
+    throw new MqError(ResponseCode.INVALID_PARAMETER, `illegal receipt handle (topic type): ${clip(handle)}`);
+  const brokerName = parts[5] ?? "";
+  if (brokerName === "")
+    throw new MqError(
+      ResponseCode.INVALID_PARAMETER,
+      `illegal receipt handle (broker name): ${clip(handle)}`,
+    );
+  const h: ReceiptHandle = {
+    startOffset: int("start offset", parts[0], handle),
+    popTime: int("pop time", parts[1], handle),
+    invisibleTime: int("invisible time", parts[2], handle),
+    reviveQid: int("revive queue", parts[3], handle),
+    topicType,
+    brokerName,
+    queueId: int("queue id", parts[6], handle),
+    queueOffset: int("queue offset", parts[7], handle),
+    commitLogOffset: parts.length === 9 ? int("commit log offset", parts[8], handle) : -1,
+  };
+  if (h.queueOffset < h.startOffset || h.queueId < 0 || h.startOffset < 0 || h.invisibleTime < 0)
+    throw new MqError(ResponseCode.INVALID_PARAMETER, `illegal receipt handle (offsets): ${clip(handle)}`);
+  return h;
+}
+
+/** The topic a handle's message was read from: the topic itself or its pop retry topic. */
+export function realTopicOf(h: ReceiptHandle, topic: string, consumerGroup: string): string {
+  return h.topicType === "1" ? buildPopRetryTopic(topic, consumerGroup) : topic;
+}
+
+export function topicTypeOf(readTopic: string): "0" | "1" {
+  return isRetryTopic(readTopic) ? "1" : "0";
+}
+
+function clip(s: string): string {
+  return s.length > 100 ? `${s.slice(0, 100)}...` : s;
+}
