@@ -65,6 +65,11 @@ export const ResponseCode = {
   CONTROLLER_BROKER_LIVE_INFO_NOT_EXISTS: 2016,
   USER_NOT_EXIST: 3001,
   POLICY_NOT_EXIST: 3002,
+  // Client-side codes (Java ResponseCode): the remoting client raises these; they never come from a peer.
+  RPC_UNKNOWN: -1000,
+  RPC_ADDR_IS_NULL: -1002,
+  RPC_SEND_TO_CHANNEL_FAILED: -1004,
+  RPC_TIME_OUT: -1006,
 } as const;
 
 export type ResponseCodeName = keyof typeof ResponseCode;

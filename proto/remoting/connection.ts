@@ -1,0 +1,302 @@
+import { MqError } from "../error.ts";
+import { requestCodeName } from "../request-code.ts";
+import { ResponseCode } from "../response-code.ts";
+import { createFrameDecoder, decodeFrame, encodeFrame } from "./frame.ts";
+import {
+  createResponse,
+  errorToResponse,
+  FLAG_ONEWAY,
+  FLAG_RESPONSE,
+  isOneway,
+  isResponse,
+  type RemotingCommand,
+  type SerializeTypeName,
+} from "./remoting-command.ts";
+
+/*
+ * One remoting connection, socket-agnostic: frames in, frames out, opaque correlation, request dispatch and the
+ * write queue. net.ts plugs a Bun socket in as the Transport; both the server and the client use this class, so a
+ * server can invoke its clients (CHECK_TRANSACTION_STATE, NOTIFY_CONSUMER_IDS_CHANGED) exactly as clients invoke it.
+ */
+
+/** Handles one request; what it returns (or throws, via errorToResponse) is sent back unless it was oneway. */
+export type RemotingHandler = (
+  cmd: RemotingCommand,
+  ctx: RemotingContext,
+) => RemotingCommand | Promise<RemotingCommand>;
+
+export interface RemotingContext {
+  /** "ip:port" of the peer */
+  readonly remoteAddress: string;
+  /** the connection the request came on: keep it to push requests to that peer later */
+  readonly connection: RemotingConnection;
+}
+
+export interface RemotingConnection {
+  /** unique within its server or client */
+  readonly id: number;
+  readonly remoteAddress: string;
+  readonly closed: boolean;
+  /** Sends a request to the peer and resolves with its response (any code); rejects with RPC_* MqErrors. */
+  invoke(cmd: RemotingCommand, timeoutMs: number): Promise<RemotingCommand>;
+  /** Sends a request flagged oneway; throws MqError(RPC_SEND_TO_CHANNEL_FAILED) if the connection is closed. */
+  invokeOneway(cmd: RemotingCommand): void;
+  /** Runs `listener` once when the connection closes (at once if it already has); returns an unsubscribe. */
+  onClose(listener: () => void): () => void;
+  close(): void;
+}
+
+/** The little a connection needs from a socket. `write` returns bytes accepted, or -1 once closed. */
+export interface Transport {
+  write(data: Uint8Array): number;
+  end(): void;
+  pause?(): void;
+  resume?(): void;
+}
+
+export interface ConnectionOptions {
+  maxFrameSize: number;
+  /** Close the connection when this many bytes wait to be written (the peer is not reading). */
+  maxWriteQueueBytes: number;
+  /** Stop reading while this many bytes wait to be written, resume when half drained; 0 = never. */
+  pauseReadingAboveBytes: number;
+  /** Header serialization of requests this side originates. */
+  serializeType: SerializeTypeName;
+  /** Told about frames that fail to decode and connections closed for it or for an overfull write queue. */
+  onError?: (err: unknown, remoteAddress: string) => void;
+}
+
+interface Pending {
+  resolve(cmd: RemotingCommand): void;
+  reject(err: MqError): void;
+  timer: ReturnType<typeof setTimeout>;
+  code: number;
+}
+
+const MAX_OPAQUE = 2 ** 31 - 1;
+
+export class Connection implements RemotingConnection {
+  private readonly decoder;
+  private readonly pending = new Map<number, Pending>();
+  private readonly closeListeners = new Set<() => void>();
+  private queue: Uint8Array[] = [];
+  private queuedBytes = 0;
+  private paused = false;
+  private nextOpaque = 0;
+  private isClosed = false;
+  private readonly ctx: RemotingContext;
+
+  constructor(
+    readonly id: number,
+    readonly remoteAddress: string,
+    private readonly transport: Transport,
+    private readonly handlerFor: (code: number) => RemotingHandler | undefined,
+    private readonly options: ConnectionOptions,
+  ) {
+    this.decoder = createFrameDecoder({ maxFrameSize: options.maxFrameSize });
+    this.ctx = { remoteAddress, connection: this };
+  }
+
+  get closed(): boolean {
+    return this.isClosed;
+  }
+
+  /** Bytes arrived from the socket. A frame that does not decode closes the connection. */
+  receive(chunk: Uint8Array): void {
+    if (this.isClosed) return;
+    let commands: RemotingCommand[];
+    try {
+      commands = this.decoder.push(chunk).map(decodeFrame);
+    } catch (err) {
+      this.options.onError?.(err, this.remoteAddress);
+      this.close();
+      return;
+    }
+    for (const cmd of commands) {
+      if (isResponse(cmd)) this.settle(cmd);
+      else void this.serve(cmd);
+    }
+  }
+
+  /** The socket can take more: flush the write queue. */
+  drained(): void {
+    while (this.queue.length > 0 && !this.isClosed) {
+      const head = this.queue[0];
+      const written = this.transport.write(head);
+      if (written < 0) {
+        this.transportClosed();
+        return;
+      }
+      this.queuedBytes -= Math.max(written, 0);
+      if (written < head.length) {
+        this.queue[0] = head.subarray(written);
+        return;
+      }
+      this.queue.shift();
+    }
+    if (this.paused && this.queuedBytes <= this.options.pauseReadingAboveBytes / 2) {
+      this.paused = false;
+      this.transport.resume?.();
+    }
+  }
+
+  /** The socket is gone: fail what waits on it and tell the listeners. */
+  transportClosed(): void {
+    if (this.isClosed) return;
+    this.isClosed = true;
+    this.queue = [];
+    this.queuedBytes = 0;
+    for (const [opaque, p] of this.pending) {
+      clearTimeout(p.timer);
+      p.reject(
+        new MqError(
+          ResponseCode.RPC_SEND_TO_CHANNEL_FAILED,
+          `connection to ${this.remoteAddress} closed before the response to ${requestCodeName(p.code)} (opaque ${opaque})`,
+        ),
+      );
+    }
+    this.pending.clear();
+    for (const listener of this.closeListeners) {
+      try {
+        listener();
+      } catch (err) {
+        this.options.onError?.(err, this.remoteAddress);
+      }
+    }
+    this.closeListeners.clear();
+  }
+
+  close(): void {
+    if (this.isClosed) return;
+    try {
+      this.transport.end();
+    } finally {
+      this.transportClosed();
+    }
+  }
+
+  onClose(listener: () => void): () => void {
+    if (this.isClosed) {
+      listener();
+      return () => {};
+    }
+    this.closeListeners.add(listener);
+    return () => this.closeListeners.delete(listener);
+  }
+
+  invoke(cmd: RemotingCommand, timeoutMs: number): Promise<RemotingCommand> {
+    if (this.isClosed) return Promise.reject(this.closedError());
+    const opaque = this.takeOpaque();
+    const request = { ...cmd, opaque, flag: cmd.flag & ~(FLAG_RESPONSE | FLAG_ONEWAY) };
+    let frame: Uint8Array;
+    try {
+      frame = encodeFrame(request, this.options.serializeType);
+    } catch (err) {
+      return Promise.reject(MqError.from(err));
+    }
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(opaque);
+        reject(
+          new MqError(
+            ResponseCode.RPC_TIME_OUT,
+            `no response from ${this.remoteAddress} to ${requestCodeName(cmd.code)} within ${timeoutMs} ms (opaque ${opaque})`,
+          ),
+        );
+      }, timeoutMs);
+      this.pending.set(opaque, { resolve, reject, timer, code: cmd.code });
+      this.send(frame);
+    });
+  }
+
+  invokeOneway(cmd: RemotingCommand): void {
+    if (this.isClosed) throw this.closedError();
+    const request = { ...cmd, opaque: this.takeOpaque(), flag: (cmd.flag & ~FLAG_RESPONSE) | FLAG_ONEWAY };
+    this.send(encodeFrame(request, this.options.serializeType));
+  }
+
+  private closedError(): MqError {
+    return new MqError(
+      ResponseCode.RPC_SEND_TO_CHANNEL_FAILED,
+      `connection to ${this.remoteAddress} is closed`,
+    );
+  }
+
+  private takeOpaque(): number {
+    this.nextOpaque = this.nextOpaque >= MAX_OPAQUE ? 1 : this.nextOpaque + 1;
+    return this.nextOpaque;
+  }
+
+  private settle(response: RemotingCommand): void {
+    const p = this.pending.get(response.opaque);
+    if (!p) return; // already timed out
+    this.pending.delete(response.opaque);
+    clearTimeout(p.timer);
+    p.resolve(response);
+  }
+
+  private async serve(request: RemotingCommand): Promise<void> {
+    const handler = this.handlerFor(request.code);
+    let response: RemotingCommand;
+    if (!handler) {
+      response = createResponse(
+        request,
+        ResponseCode.REQUEST_CODE_NOT_SUPPORTED,
+        `request type ${request.code} not supported`,
+      );
+    } else {
+      try {
+        response = await handler(request, this.ctx);
+        if (!response) {
+          throw new MqError(
+            ResponseCode.SYSTEM_ERROR,
+            `handler for ${requestCodeName(request.code)} returned nothing`,
+          );
+        }
+      } catch (err) {
+        response = errorToResponse(request, err);
+      }
+    }
+    if (isOneway(request) || this.isClosed) return;
+    const out = { ...response, opaque: request.opaque, flag: response.flag | FLAG_RESPONSE };
+    let frame: Uint8Array;
+    try {
+      frame = encodeFrame(out, request.serializeType);
+    } catch (err) {
+      frame = encodeFrame(errorToResponse(request, err), request.serializeType);
+    }
+    this.send(frame);
+  }
+
+  private send(frame: Uint8Array): void {
+    if (this.isClosed) return;
+    let rest = frame;
+    if (this.queue.length === 0) {
+      const written = this.transport.write(frame);
+      if (written < 0) {
+        this.transportClosed();
+        return;
+      }
+      if (written === frame.length) return;
+      rest = frame.subarray(written);
+    }
+    this.queue.push(rest);
+    this.queuedBytes += rest.length;
+    if (this.queuedBytes > this.options.maxWriteQueueBytes) {
+      this.options.onError?.(
+        new MqError(
+          ResponseCode.SYSTEM_BUSY,
+          `${this.queuedBytes} bytes wait to be written to ${this.remoteAddress}; closing the connection`,
+        ),
+        this.remoteAddress,
+      );
+      this.close();
+      return;
+    }
+    const pauseAbove = this.options.pauseReadingAboveBytes;
+    if (pauseAbove > 0 && !this.paused && this.queuedBytes > pauseAbove) {
+      this.paused = true;
+      this.transport.pause?.();
+    }
+  }
+}

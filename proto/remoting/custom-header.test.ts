@@ -1,0 +1,84 @@
+import { describe, expect, test } from "bun:test";
+import { MqError } from "../error.ts";
+import { ResponseCode } from "../response-code.ts";
+import { readHeader, toExtFields } from "./custom-header.ts";
+
+const pullHeader = {
+  consumerGroup: "string",
+  topic: "string",
+  queueId: "int",
+  queueOffset: "long",
+  subscription: "string?",
+  suspendTimeoutMillis: "long?",
+  lite: "bool?",
+} as const;
+
+function rejects(extFields: Record<string, string>, message: string) {
+  try {
+    readHeader({ extFields }, pullHeader);
+  } catch (err) {
+    expect(err).toBeInstanceOf(MqError);
+    expect((err as MqError).code).toBe(ResponseCode.INVALID_PARAMETER);
+    expect((err as MqError).message).toBe(message);
+    return;
+  }
+  throw new Error(`expected "${message}"`);
+}
+
+const base = { consumerGroup: "g", topic: "T", queueId: "3", queueOffset: "9007199254740991" };
+
+describe("readHeader", () => {
+  test("reads typed values and leaves absent optional fields out", () => {
+    const h = readHeader({ extFields: { ...base, lite: "TRUE", unknownKey: "x" } }, pullHeader);
+    expect(h).toEqual({ consumerGroup: "g", topic: "T", queueId: 3, queueOffset: 2 ** 53 - 1, lite: true });
+    // typed: h.queueId is a number, h.subscription string | undefined
+    const n: number = h.queueId;
+    const s: string | undefined = h.subscription;
+    expect([n, s]).toEqual([3, undefined]);
+  });
+
+  test("keeps an empty string for a string field", () => {
+    expect(readHeader({ extFields: { ...base, topic: "" } }, pullHeader).topic).toBe("");
+  });
+
+  test("names a missing required key", () => {
+    rejects({ consumerGroup: "g", queueId: "1", queueOffset: "0" }, 'header field "topic" is missing');
+  });
+
+  test("names a key whose value has the wrong type", () => {
+    rejects({ ...base, queueId: "abc" }, 'header field "queueId" must be an int, got "abc"');
+    rejects({ ...base, queueId: "" }, 'header field "queueId" must be an int, got ""');
+    rejects({ ...base, queueId: "1.5" }, 'header field "queueId" must be an int, got "1.5"');
+    rejects({ ...base, queueId: "2147483648" }, 'header field "queueId" must be an int, got "2147483648"');
+    rejects(
+      { ...base, queueOffset: "9007199254740993" },
+      'header field "queueOffset" must be a long, got "9007199254740993"',
+    );
+    rejects({ ...base, lite: "yes" }, 'header field "lite" must be true or false, got "yes"');
+  });
+
+  test("accepts int bounds and signs", () => {
+    expect(readHeader({ extFields: { ...base, queueId: "-2147483648" } }, pullHeader).queueId).toBe(
+      -(2 ** 31),
+    );
+    expect(readHeader({ extFields: { ...base, queueId: "+7" } }, pullHeader).queueId).toBe(7);
+  });
+
+  test("does not take keys inherited from Object.prototype as present", () => {
+    expect(() => readHeader({ extFields: {} }, { toString: "string" })).toThrow(
+      'header field "toString" is missing',
+    );
+  });
+});
+
+describe("toExtFields", () => {
+  test("stringifies values and drops null and undefined", () => {
+    expect(toExtFields({ a: 1, b: true, c: 10n, d: "x", e: undefined, f: null })).toEqual({
+      a: "1",
+      b: "true",
+      c: "10",
+      d: "x",
+    });
+    expect(toExtFields()).toEqual({});
+  });
+});

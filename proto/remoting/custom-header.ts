@@ -1,0 +1,96 @@
+import { MqError } from "../error.ts";
+import { ResponseCode } from "../response-code.ts";
+
+/**
+ * A request family's header ("custom header" in RocketMQ) travels as flat string extFields. One generic codec
+ * reads them against a schema and writes plain objects back; there is no class per header.
+ */
+
+export type HeaderValue = string | number | boolean | bigint | null | undefined;
+export type HeaderValues = Readonly<Record<string, HeaderValue>>;
+
+/** Field kinds: `int` is a Java int (32-bit), `long` a Java long kept as a safe JS integer. `?` = optional. */
+export type HeaderFieldKind = "string" | "int" | "long" | "bool";
+export type HeaderFieldSpec = HeaderFieldKind | `${HeaderFieldKind}?`;
+export type HeaderSchema = Readonly<Record<string, HeaderFieldSpec>>;
+
+type KindType<K> = K extends "string"
+  ? string
+  : K extends "int" | "long"
+    ? number
+    : K extends "bool"
+      ? boolean
+      : never;
+type RequiredPart<S> = { [K in keyof S as S[K] extends `${string}?` ? never : K]: KindType<S[K]> };
+type OptionalPart<S> = {
+  [K in keyof S as S[K] extends `${string}?` ? K : never]?: S[K] extends `${infer B}?` ? KindType<B> : never;
+};
+type Simplify<T> = { [K in keyof T]: T[K] } & {};
+
+/** The typed object `readHeader` returns for schema `S`. */
+export type HeaderOf<S extends HeaderSchema> = Simplify<RequiredPart<S> & OptionalPart<S>>;
+
+/** Header values to extFields: numbers, booleans and bigints become strings; null/undefined are left out. */
+export function toExtFields(values?: HeaderValues): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (!values) return out;
+  for (const [key, value] of Object.entries(values)) {
+    if (value === undefined || value === null) continue;
+    out[key] = String(value);
+  }
+  return out;
+}
+
+const INTEGER = /^[+-]?\d+$/;
+const INT_MIN = -(2 ** 31);
+const INT_MAX = 2 ** 31 - 1;
+
+function invalid(message: string): MqError {
+  return new MqError(ResponseCode.INVALID_PARAMETER, message);
+}
+
+function parseField(key: string, kind: HeaderFieldKind, raw: string): string | number | boolean {
+  switch (kind) {
+    case "string":
+      return raw;
+    case "int":
+    case "long": {
+      const n = INTEGER.test(raw) ? Number(raw) : Number.NaN;
+      const ok = kind === "int" ? n >= INT_MIN && n <= INT_MAX : Number.isSafeInteger(n);
+      if (!ok)
+        throw invalid(`header field "${key}" must be ${kind === "int" ? "an int" : "a long"}, got "${raw}"`);
+      return n;
+    }
+    case "bool": {
+      const lower = raw.toLowerCase();
+      if (lower === "true") return true;
+      if (lower === "false") return false;
+      throw invalid(`header field "${key}" must be true or false, got "${raw}"`);
+    }
+  }
+}
+
+/**
+ * Reads a request family's header from a command's extFields. Throws MqError(INVALID_PARAMETER) naming the key
+ * when a required field is missing or a value has the wrong type; keys not in the schema are ignored.
+ * @example
+ * const h = readHeader(cmd, { topic: "string", queueId: "int", queueOffset: "long", order: "bool?" });
+ * // h: { topic: string; queueId: number; queueOffset: number; order?: boolean }
+ */
+export function readHeader<const S extends HeaderSchema>(
+  cmd: { readonly extFields: Readonly<Record<string, string>> },
+  schema: S,
+): HeaderOf<S> {
+  const out: Record<string, string | number | boolean> = {};
+  for (const [key, spec] of Object.entries(schema)) {
+    const optional = spec.endsWith("?");
+    const kind = (optional ? spec.slice(0, -1) : spec) as HeaderFieldKind;
+    const raw = Object.hasOwn(cmd.extFields, key) ? cmd.extFields[key] : undefined;
+    if (raw === undefined) {
+      if (!optional) throw invalid(`header field "${key}" is missing`);
+      continue;
+    }
+    out[key] = parseField(key, kind, raw);
+  }
+  return out as HeaderOf<S>;
+}

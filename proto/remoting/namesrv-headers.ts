@@ -1,0 +1,46 @@
+/**
+ * Header schemas of the nameserver request family (RocketMQ's namesrv/*RequestHeader), shared by the nameserver
+ * that reads them and the broker, proxy and CLI that send them. Read with `readHeader(cmd, NamesrvHeader.x)`.
+ */
+export const NamesrvHeader = {
+  registerBroker: {
+    brokerName: "string",
+    brokerAddr: "string",
+    clusterName: "string",
+    haServerAddr: "string",
+    brokerId: "long",
+    heartbeatTimeoutMillis: "long?",
+    enableActingMaster: "bool?",
+    compressed: "bool?",
+    bodyCrc32: "int?",
+  },
+  registerBrokerResponse: { masterAddr: "string?", haServerAddr: "string?" },
+  unregisterBroker: { brokerName: "string", brokerAddr: "string", clusterName: "string", brokerId: "long" },
+  brokerHeartbeat: {
+    clusterName: "string",
+    brokerAddr: "string",
+    brokerName: "string",
+    brokerId: "long?",
+    epoch: "int?",
+    maxOffset: "long?",
+    confirmOffset: "long?",
+    heartbeatTimeoutMills: "long?",
+    electionPriority: "int?",
+  },
+  queryDataVersion: { brokerName: "string", brokerAddr: "string", clusterName: "string", brokerId: "long" },
+  queryDataVersionResponse: { changed: "bool" },
+  getRouteInfo: { topic: "string", acceptStandardJsonOnly: "bool?" },
+  getTopicsByCluster: { cluster: "string" },
+  deleteTopicInNamesrv: { topic: "string", clusterName: "string?" },
+  registerTopicInNamesrv: { topic: "string" },
+  wipeWritePermOfBroker: { brokerName: "string" },
+  wipeWritePermOfBrokerResponse: { wipeTopicCount: "int" },
+  addWritePermOfBroker: { brokerName: "string" },
+  addWritePermOfBrokerResponse: { addTopicCount: "int" },
+  getBrokerMemberGroup: { clusterName: "string", brokerName: "string" },
+  putKVConfig: { namespace: "string", key: "string", value: "string" },
+  getKVConfig: { namespace: "string", key: "string" },
+  getKVConfigResponse: { value: "string?" },
+  deleteKVConfig: { namespace: "string", key: "string" },
+  getKVListByNamespace: { namespace: "string" },
+} as const;
