@@ -1,0 +1,44 @@
+/**
+ * What an RPC handler knows about its call, the same whichever adapter (native gRPC on node:http2, or
+ * Connect / gRPC-Web / Connect JSON through connect-es) delivered it.
+ */
+export interface CallContext {
+  /** `x-mq-client-id`; empty when the client sent none. */
+  readonly clientId: string;
+  /** `x-mq-namespace`; empty when unset. */
+  readonly namespace: string;
+  /** `x-mq-language` (the Node SDK sends HTTP) and `x-mq-client-version`. */
+  readonly language: string;
+  readonly clientVersion: string;
+  /** Aborts when the client goes away, the deadline passes or the server shuts down. */
+  readonly signal: AbortSignal;
+  /** Epoch ms by which the client stops waiting (grpc-timeout / connect-timeout-ms), if it said. */
+  readonly deadline: number | undefined;
+  /** "grpc", "grpc-web" or "connect". */
+  readonly protocol: string;
+  /** Remote address, for logs and born_host fallback. */
+  readonly peer: string;
+}
+
+export interface CallContextInit {
+  header: (name: string) => string | null | undefined;
+  signal: AbortSignal;
+  timeoutMs: number | undefined;
+  protocol: string;
+  peer: string;
+  now: number;
+}
+
+export function createCallContext(init: CallContextInit): CallContext {
+  const h = (name: string) => (init.header(name) ?? "").trim();
+  return {
+    clientId: h("x-mq-client-id"),
+    namespace: h("x-mq-namespace"),
+    language: h("x-mq-language"),
+    clientVersion: h("x-mq-client-version"),
+    signal: init.signal,
+    deadline: init.timeoutMs === undefined ? undefined : init.now + init.timeoutMs,
+    protocol: init.protocol,
+    peer: init.peer,
+  };
+}
