@@ -37,6 +37,8 @@ export interface RemotingConnection {
   readonly id: number;
   readonly remoteAddress: string;
   readonly closed: boolean;
+  /** Bytes queued for the peer that the socket has not taken yet (backpressure). */
+  readonly pendingWriteBytes: number;
   /** Sends a request to the peer and resolves with its response (any code); rejects with RPC_* MqErrors. */
   invoke(cmd: RemotingCommand, timeoutMs: number): Promise<RemotingCommand>;
   /** Sends a request flagged oneway; throws MqError(RPC_SEND_TO_CHANNEL_FAILED) if the connection is closed. */
@@ -99,6 +101,10 @@ export class Connection implements RemotingConnection {
 
   get closed(): boolean {
     return this.isClosed;
+  }
+
+  get pendingWriteBytes(): number {
+    return this.queuedBytes;
   }
 
   /** Bytes arrived from the socket. A frame that does not decode closes the connection. */

@@ -354,14 +354,19 @@ describe("bad input over a real socket", () => {
   });
 
   test("stops reading from a peer that leaves responses unread and catches up when it reads again", async () => {
-    const { port } = await startServer({ pauseReadingAboveBytes: 256 * 1024 });
+    const { port, server } = await startServer({ pauseReadingAboveBytes: 256 * 1024 });
     const peer = await rawPeer(port);
     peer.pause();
     const count = 40;
     for (let i = 1; i <= count; i++) {
       peer.send(encodeFrame({ ...createRequest(ECHO, { i }, new Uint8Array(256 * 1024)), opaque: i }));
     }
-    await Bun.sleep(50); // let the server fill its queue (nothing is asserted on timing)
+    // the server's queue for this peer passes the pause threshold (the kernel buffers are full by then)
+    await waitFor(
+      () => (server.connections()[0]?.pendingWriteBytes ?? 0) > 256 * 1024,
+      "responses to pile up for the peer",
+      20_000,
+    );
     peer.resume();
     await waitFor(() => peer.state.frames.length === count, "every response", 20_000);
     expect(peer.state.frames.map((f) => f.opaque).sort((a, b) => a - b)).toEqual(
