@@ -1,0 +1,210 @@
+/**
+ * NATS JetStream as a peer: nats-server -js with file storage, one replica; JetStream publish with
+ * PubAck, a durable pull consumer with explicit per-message acks.
+ */
+import { join } from "node:path";
+import { AckPolicy, DeliverPolicy, type NatsConnection, StorageType } from "nats";
+import {
+  type ClientRun,
+  commandOutputLine,
+  defaultFanOutTimeoutMs,
+  fanOut,
+  freePort,
+  LatencyRecorder,
+  type LatencyRun,
+  makeTempDir,
+  removeDir,
+  runFixedRate,
+  ServerProcess,
+  type StartInfo,
+  shares,
+  type Target,
+  type WorkloadContext,
+  waitUntil,
+} from "../harness/index.ts";
+import { connectNats, type NatsConsumeParams, type NatsPublishParams } from "./nats-jetstream-jobs.ts";
+
+export interface NatsJetStreamTargetOptions {
+  publishProcesses: number;
+  consumeProcesses: number;
+  publishInFlight: number;
+  consumeBatch: number;
+  startTimeoutMs: number;
+}
+
+export const defaultNatsJetStreamTargetOptions: Readonly<NatsJetStreamTargetOptions> = Object.freeze({
+  publishProcesses: 2,
+  consumeProcesses: 2,
+  publishInFlight: 256,
+  consumeBatch: 1000,
+  startTimeoutMs: 30_000,
+});
+
+const DURABILITY =
+  "JetStream file storage, 1 replica. nats-server 2.9 has no sync_interval option (2.10 added it): the " +
+  "PubAck is sent after the message is written to the block file (page cache) and the server fsyncs " +
+  "only in the background, so an ack survives a process crash but a machine crash may lose recent acks.";
+
+const jobs = new URL("./nats-jetstream-jobs.ts", import.meta.url).pathname;
+
+export class NatsJetStreamTarget implements Target {
+  readonly name = "nats-jetstream-file";
+  readonly system: string;
+  readonly durability = DURABILITY;
+  private readonly options: NatsJetStreamTargetOptions;
+  private server: ServerProcess | undefined;
+  private dir = "";
+  private port = 0;
+
+  constructor(options: Partial<NatsJetStreamTargetOptions> = {}) {
+    this.options = { ...defaultNatsJetStreamTargetOptions, ...options };
+    const banner = commandOutputLine(["nats-server", "--version"]);
+    this.system = `NATS JetStream ${banner.match(/v(\d\S*)/)?.[1] ?? "?"}`;
+  }
+
+  async start(): Promise<StartInfo> {
+    this.dir = makeTempDir("nats");
+    this.port = freePort();
+    const server = new ServerProcess({
+      cmd: ["nats-server", "-js", "-sd", join(this.dir, "js"), "-a", "127.0.0.1", "-p", String(this.port)],
+      logFile: join(this.dir, "nats.log"),
+      stopGraceMs: 10_000,
+    });
+    this.server = server;
+    await waitUntil(
+      "nats-server serving JetStream",
+      async () => {
+        const nc = await connectNats(this.port);
+        try {
+          await (await nc.jetstreamManager()).getAccountInfo();
+          return true;
+        } finally {
+          await nc.close();
+        }
+      },
+      {
+        timeoutMs: this.options.startTimeoutMs,
+        intervalMs: 5,
+        abortReason: () => (server.exited !== null ? `exited: ${server.tail()}` : undefined),
+      },
+    );
+    return { startupMs: performance.now() - server.startedAt };
+  }
+
+  serverPids(): number[] {
+    return this.server ? [this.server.pid] : [];
+  }
+
+  async publish(n: number, ctx: WorkloadContext): Promise<ClientRun> {
+    await this.withConnection(async (nc) => {
+      const jsm = await nc.jetstreamManager();
+      await jsm.streams.add({ name: "W1", subjects: ["w1"], storage: StorageType.File, num_replicas: 1 });
+    });
+    const procs = ctx.processes > 0 ? ctx.processes : this.options.publishProcesses;
+    const params: NatsPublishParams[] = shares(n, procs).map((share) => ({
+      port: this.port,
+      subject: "w1",
+      n: share,
+      messageSize: ctx.messageSize,
+      inFlight: this.options.publishInFlight,
+    }));
+    return fanOut({
+      module: jobs,
+      job: "natsPublish",
+      params,
+      total: n,
+      stopAtTotal: false,
+      window: ctx.window,
+      timeoutMs: defaultFanOutTimeoutMs,
+    });
+  }
+
+  async consume(n: number, ctx: WorkloadContext): Promise<ClientRun> {
+    await this.withConnection(async (nc) => {
+      const jsm = await nc.jetstreamManager();
+      await jsm.consumers.add("W1", {
+        durable_name: "w2",
+        ack_policy: AckPolicy.Explicit,
+        deliver_policy: DeliverPolicy.All,
+        // The default (1000) would throttle a batch-pulling consumer that acks one by one.
+        max_ack_pending: 100_000,
+      });
+    });
+    const procs = ctx.processes > 0 ? ctx.processes : this.options.consumeProcesses;
+    const params: NatsConsumeParams[] = Array.from({ length: procs }, () => ({
+      port: this.port,
+      stream: "W1",
+      consumer: "w2",
+      batch: this.options.consumeBatch,
+    }));
+    return fanOut({
+      module: jobs,
+      job: "natsConsume",
+      params,
+      total: n,
+      stopAtTotal: true,
+      window: ctx.window,
+      timeoutMs: defaultFanOutTimeoutMs,
+    });
+  }
+
+  async latencyRun(rate: number, seconds: number, ctx: WorkloadContext): Promise<LatencyRun> {
+    const producer = await connectNats(this.port);
+    const consumerConn = await connectNats(this.port);
+    try {
+      const jsm = await producer.jetstreamManager();
+      await jsm.streams.add({ name: "W3", subjects: ["w3"], storage: StorageType.File, num_replicas: 1 });
+      await jsm.consumers.add("W3", {
+        durable_name: "w3",
+        ack_policy: AckPolicy.Explicit,
+        deliver_policy: DeliverPolicy.New,
+      });
+      const recorder = new LatencyRecorder(Math.round(rate * seconds));
+      const messages = await (await consumerConn.jetstream().consumers.get("W3", "w3")).consume({
+        max_messages: 100,
+        callback: (m) => {
+          recorder.receive(m.data);
+          m.ack();
+        },
+      });
+      const js = producer.jetstream();
+      try {
+        return await runFixedRate({
+          rate,
+          seconds,
+          messageSize: ctx.messageSize,
+          recorder,
+          window: ctx.window,
+          drainMs: 10_000,
+          send: (body) => js.publish("w3", body),
+        });
+      } finally {
+        messages.stop();
+      }
+    } finally {
+      await Promise.all([producer.close(), consumerConn.close()]);
+    }
+  }
+
+  async stop(): Promise<void> {
+    await this.server?.stop();
+    this.server = undefined;
+    if (this.dir) removeDir(this.dir);
+    this.dir = "";
+  }
+
+  private async withConnection<T>(fn: (nc: NatsConnection) => Promise<T>): Promise<T> {
+    const nc = await connectNats(this.port);
+    try {
+      return await fn(nc);
+    } finally {
+      await nc.close();
+    }
+  }
+}
+
+export function createNatsJetStreamTarget(
+  options: Partial<NatsJetStreamTargetOptions> = {},
+): NatsJetStreamTarget {
+  return new NatsJetStreamTarget(options);
+}
