@@ -17,6 +17,7 @@ export const nameServerSchema = {
     doc: "ms without a heartbeat before a broker is dropped",
   }),
   orderMessageEnable: bool(false),
+  kvConfigPath: str("$BUNMQ_HOME/namesrv/kvConfig.json", "KV config table file; empty keeps it in memory"),
 } as const;
 
 export const brokerSchema = {
