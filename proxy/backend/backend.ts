@@ -6,6 +6,8 @@
  * offset moved, polling full) are return values.
  */
 
+import type { MessageExt as RecordMessageExt } from "../../proto/message/index.ts";
+
 /** Topic attribute `message.type`; MIXED accepts every type. */
 export type TopicMessageType = "NORMAL" | "FIFO" | "DELAY" | "TRANSACTION" | "MIXED";
 
@@ -44,7 +46,7 @@ export interface MessageToSend {
   /** User and system properties (TAGS, KEYS, UNIQ_KEY, __SHARDINGKEY, TIMER_DELIVER_MS, TRAN_MSG, PGROUP, ...). */
   properties: Record<string, string>;
   bornTimestamp: number;
-  /** "host:port" or a hostname as the client reported it. */
+  /** "ip:port" of the producer as the proxy saw it (the client's own hostname travels as __BORNHOST). */
   bornHost: string;
 }
 
@@ -64,25 +66,24 @@ export interface SendResult {
   recallHandle?: string;
 }
 
-/** A stored message as read back from a broker. */
-export interface MessageExt {
-  topic: string;
-  queueId: number;
-  queueOffset: number;
-  commitLogOffset: number;
-  body: Uint8Array;
-  flag: number;
-  sysFlag: number;
-  properties: Record<string, string>;
-  bornTimestamp: number;
-  bornHost: string;
-  storeTimestamp: number;
-  storeHost: string;
-  /** Deliveries so far minus one (RocketMQ reconsumeTimes). */
-  reconsumeTimes: number;
-  /** Offset message id. */
-  msgId: string;
-}
+/** A stored message as read back from a broker: the fields of a CommitLog record the proxy uses. */
+export type MessageExt = Pick<
+  RecordMessageExt,
+  | "topic"
+  | "queueId"
+  | "queueOffset"
+  | "commitLogOffset"
+  | "body"
+  | "flag"
+  | "sysFlag"
+  | "properties"
+  | "bornTimestamp"
+  | "bornHost"
+  | "storeTimestamp"
+  | "storeHost"
+  | "reconsumeTimes"
+  | "msgId"
+>;
 
 export interface FilterSpec {
   expressionType: "TAG" | "SQL92";

@@ -42,3 +42,11 @@ export function createCallContext(init: CallContextInit): CallContext {
     peer: init.peer,
   };
 }
+
+/** The peer as the "ip:port" RocketMQ stores as a message's born host (the port is not known here: 0). */
+export function peerBornHost(peer: string): string {
+  const ip = peer.startsWith("::ffff:") ? peer.slice(7) : peer;
+  if (/^\d{1,3}(\.\d{1,3}){3}$/.test(ip)) return `${ip}:0`;
+  if (ip.includes(":")) return `[${ip}]:0`;
+  return "127.0.0.1:0";
+}

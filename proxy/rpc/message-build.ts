@@ -177,7 +177,7 @@ export function buildMessage(m: Message, limits: ProxyLimits, now: number): Buil
       flag: 0,
       properties,
       bornTimestamp: Number.isSafeInteger(born) && born > 0 ? born : now,
-      bornHost: sp.bornHost || "",
+      bornHost: "",
     },
     messageType,
     messageGroup: group,

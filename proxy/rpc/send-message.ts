@@ -13,6 +13,7 @@ import {
 import { PERM_WRITE, type SendStatus, type TopicRoute } from "../backend/backend.ts";
 import { okStatus, status, statusOf } from "../status.ts";
 import { wrapBrokerToken } from "./broker-token.ts";
+import { type CallContext, peerBornHost } from "./context.ts";
 import type { RpcEnv } from "./env.ts";
 import { type BuiltMessage, buildMessage, isBuilt } from "./message-build.ts";
 import { acceptMessageTypes } from "./query-route.ts";
@@ -61,7 +62,7 @@ export function sendMessage(env: RpcEnv) {
     return queues[n % queues.length];
   };
 
-  return async (request: SendMessageRequest): Promise<SendMessageResponse> => {
+  return async (request: SendMessageRequest, call: CallContext): Promise<SendMessageResponse> => {
     const refuse = (s: Status) => create(SendMessageResponseSchema, { status: s });
     if (request.messages.length === 0) return refuse(status(Code.MESSAGE_CORRUPTED, "no message to send"));
     const topic = request.messages[0].topic?.name ?? "";
@@ -95,12 +96,17 @@ export function sendMessage(env: RpcEnv) {
     const queues = writableQueues(route);
     if (queues.length === 0) return refuse(status(Code.FORBIDDEN, `topic ${topic} has no writable queue`));
 
+    const bornHost = peerBornHost(call.peer);
     const entries: SendResultEntry[] = [];
     for (const b of built) {
       const queue = pick(topic, queues, b);
       const messageId = b.message.properties.UNIQ_KEY;
       try {
-        const r = await env.backend.sendMessage(queue.brokerName, { ...b.message, queueId: queue.queueId });
+        const r = await env.backend.sendMessage(queue.brokerName, {
+          ...b.message,
+          queueId: queue.queueId,
+          bornHost,
+        });
         entries.push(
           create(SendResultEntrySchema, {
             status: sendStatusOf(r.sendStatus),
