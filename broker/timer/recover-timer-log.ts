@@ -46,7 +46,7 @@ export function recoverTimerLog(dir: string): RecoveredTimerLog {
   for (const name of names) {
     const path = join(dir, name);
     const base = Number(name);
-    const bytes = new Uint8Array(readFileSync(path));
+    const bytes = readFileSync(path);
     if (truncatedAt !== undefined || (expectedBase !== undefined && base !== expectedBase)) {
       truncatedAt ??= expectedBase;
       droppedBytes += bytes.length;

@@ -47,7 +47,6 @@ export type TimerRecord = ScheduleRecord | CancelRecord | ProgressRecord;
 const TWO_32 = 2 ** 32;
 const KEY_AT = 56;
 const utf8 = new TextEncoder();
-const utf8Decoder = new TextDecoder("utf-8", { fatal: false });
 
 function setU64(view: DataView, at: number, value: number): void {
   view.setUint32(at, value % TWO_32, true);
@@ -111,16 +110,9 @@ export function isValidTimerRecord(
 }
 
 function decodeKey(bytes: Uint8Array, from: number, len: number): string {
-  // Keys are message ids in practice: ASCII, decoded without TextDecoder's per-call cost.
-  let ascii = true;
-  for (let i = from; i < from + len; i++) {
-    if (bytes[i]! >= 0x80) {
-      ascii = false;
-      break;
-    }
-  }
-  if (!ascii) return utf8Decoder.decode(bytes.subarray(from, from + len));
-  return String.fromCharCode.apply(null, bytes.subarray(from, from + len) as unknown as number[]);
+  // Buffer's native UTF-8 slice is several times faster than TextDecoder or fromCharCode for short keys.
+  const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return buf.toString("utf8", from, from + len);
 }
 
 /** The id field of a SCHEDULE or CANCEL record, without decoding the rest. */
