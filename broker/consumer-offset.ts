@@ -17,6 +17,8 @@ export interface ConsumerOffsetTable {
   topicsOf(group: string): string[];
   removeTopic(topic: string): void;
   removeGroup(group: string): void;
+  /** The whole table as consumerOffset.json's offsetTable. */
+  snapshot(): Record<string, Record<string, number>>;
   /** Writes consumerOffset.json if anything changed since the last write. */
   persist(): void;
   readonly path: string;
@@ -43,6 +45,12 @@ export function createConsumerOffsetTable(options: ConsumerOffsetTableOptions): 
   const split = (key: string) => {
     const at = key.indexOf("@");
     return { topic: key.slice(0, at), group: key.slice(at + 1) };
+  };
+
+  const snapshot = () => {
+    const offsetTable: Record<string, Record<string, number>> = {};
+    for (const [key, m] of table) offsetTable[key] = Object.fromEntries(m);
+    return offsetTable;
   };
 
   return {
@@ -95,11 +103,10 @@ export function createConsumerOffsetTable(options: ConsumerOffsetTableOptions): 
           dirty = true;
         }
     },
+    snapshot,
     persist() {
       if (!dirty) return;
-      const offsetTable: Record<string, Record<string, number>> = {};
-      for (const [key, m] of table) offsetTable[key] = Object.fromEntries(m);
-      writeJsonFile(path, { offsetTable });
+      writeJsonFile(path, { offsetTable: snapshot() });
       dirty = false;
     },
   };

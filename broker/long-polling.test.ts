@@ -3,8 +3,8 @@ import { LongPolling } from "./long-polling.ts";
 
 test("a held request wakes when its queue gets a message, not for other queues", async () => {
   const lp = new LongPolling();
-  const v = lp.version("T", 1);
-  const held = lp.wait("T", 1, 10_000, v);
+  const targets = [{ topic: "T", queueId: 1 }];
+  const held = lp.wait(targets, 10_000, lp.version(targets));
   let settled = false;
   held.then(() => {
     settled = true;
@@ -13,7 +13,21 @@ test("a held request wakes when its queue gets a message, not for other queues",
   lp.notify("U", 1);
   await Promise.resolve();
   expect(settled).toBe(false);
+  expect(lp.size).toBe(1);
   lp.notify("T", 1);
+  expect(await held).toBe("arrived");
+  expect(lp.size).toBe(0);
+  lp.close();
+});
+
+test("a request waiting on several topics wakes on any of them", async () => {
+  const lp = new LongPolling();
+  const targets = [
+    { topic: "T", queueId: -1 },
+    { topic: "%RETRY%G_T", queueId: -1 },
+  ];
+  const held = lp.wait(targets, 10_000, lp.version(targets));
+  lp.notify("%RETRY%G_T", 0);
   expect(await held).toBe("arrived");
   expect(lp.size).toBe(0);
   lp.close();
@@ -21,12 +35,14 @@ test("a held request wakes when its queue gets a message, not for other queues",
 
 test("a dispatch between reading and waiting is not lost; timeouts and close end the wait", async () => {
   const lp = new LongPolling();
-  const v = lp.version("T", -1);
+  const any = [{ topic: "T", queueId: -1 }];
+  const q0 = [{ topic: "T", queueId: 0 }];
+  const v = lp.version(any);
   lp.notify("T", 3);
-  expect(await lp.wait("T", -1, 10_000, v)).toBe("arrived");
-  expect(await lp.wait("T", 0, 5, lp.version("T", 0))).toBe("timeout");
-  const held = lp.wait("T", 0, 10_000, lp.version("T", 0));
+  expect(await lp.wait(any, 10_000, v)).toBe("arrived");
+  expect(await lp.wait(q0, 5, lp.version(q0))).toBe("timeout");
+  const held = lp.wait(q0, 10_000, lp.version(q0));
   lp.close();
   expect(await held).toBe("closed");
-  expect(await lp.wait("T", 0, 10_000, lp.version("T", 0))).toBe("closed");
+  expect(await lp.wait(q0, 10_000, lp.version(q0))).toBe("closed");
 });

@@ -1,53 +1,78 @@
 /** How a held request ended. */
 export type WakeReason = "arrived" | "timeout" | "closed";
 
-interface Waiter {
+/** A queue a held request waits on; queueId -1 = any queue of the topic. */
+export interface PollTarget {
+  topic: string;
   queueId: number;
+}
+
+interface Waiter {
+  targets: PollTarget[];
   resolve: (reason: WakeReason) => void;
   timer: ReturnType<typeof setTimeout>;
 }
 
 /**
- * Holds pull and pop requests that found nothing until a message is dispatched to their queue, their timeout
- * passes or the broker closes (RocketMQ's PullRequestHoldService / PopLongPollingService). The broker calls
- * `notify` from the store's dispatch listener.
+ * Holds pull and pop requests that found nothing until a message is dispatched to one of their queues, their
+ * timeout passes or the broker closes (RocketMQ's PullRequestHoldService / PopLongPollingService). The broker
+ * calls `notify` from the store's dispatch listener.
  *
- * To close the gap between "read found nothing" and "start waiting", callers take `version()` before reading and
- * pass it to `wait`: a dispatch in between makes `wait` return at once.
+ * To close the gap between "read found nothing" and "start waiting", callers take `version(targets)` before
+ * reading and pass it to `wait`: a dispatch in between makes `wait` return at once.
  */
 export class LongPolling {
   private readonly waiters = new Map<string, Set<Waiter>>();
   private readonly versions = new Map<string, number>();
   private closed = false;
 
-  /** Dispatch counter of a queue; queueId -1 counts dispatches to any queue of the topic. */
-  version(topic: string, queueId: number): number {
-    return this.versions.get(key(topic, queueId)) ?? 0;
+  /** A number that changes whenever a message is dispatched to one of `targets`. */
+  version(targets: readonly PollTarget[]): number {
+    let v = 0;
+    for (const t of targets) v = (v + (this.versions.get(key(t.topic, t.queueId)) ?? 0)) | 0;
+    return v;
   }
 
-  /** Waits for a dispatch to `topic`/`queueId` (-1 = any queue of the topic) after `seenVersion`. */
-  wait(topic: string, queueId: number, timeoutMs: number, seenVersion: number): Promise<WakeReason> {
+  /**
+   * Waits for a dispatch to one of `targets` after `seenVersion` (from `version`). An aborted `signal` (the
+   * client went away) ends the wait like a timeout.
+   */
+  wait(
+    targets: readonly PollTarget[],
+    timeoutMs: number,
+    seenVersion: number,
+    signal?: AbortSignal,
+  ): Promise<WakeReason> {
     if (this.closed) return Promise.resolve("closed");
-    if (this.version(topic, queueId) !== seenVersion) return Promise.resolve("arrived");
-    if (timeoutMs <= 0) return Promise.resolve("timeout");
+    if (this.version(targets) !== seenVersion) return Promise.resolve("arrived");
+    if (timeoutMs <= 0 || signal?.aborted) return Promise.resolve("timeout");
     return new Promise((resolve) => {
-      let set = this.waiters.get(topic);
-      if (!set) {
-        set = new Set();
-        this.waiters.set(topic, set);
-      }
-      const waiters = set;
+      const onAbort = () => waiter.resolve("timeout");
+      const topics = [...new Set(targets.map((t) => t.topic))];
       const waiter: Waiter = {
-        queueId,
+        targets: [...targets],
         resolve: (reason) => {
           clearTimeout(waiter.timer);
-          waiters.delete(waiter);
-          if (waiters.size === 0 && this.waiters.get(topic) === waiters) this.waiters.delete(topic);
+          signal?.removeEventListener("abort", onAbort);
+          for (const topic of topics) {
+            const set = this.waiters.get(topic);
+            if (!set) continue;
+            set.delete(waiter);
+            if (set.size === 0) this.waiters.delete(topic);
+          }
           resolve(reason);
         },
         timer: setTimeout(() => waiter.resolve("timeout"), timeoutMs),
       };
-      waiters.add(waiter);
+      signal?.addEventListener("abort", onAbort, { once: true });
+      for (const topic of topics) {
+        let set = this.waiters.get(topic);
+        if (!set) {
+          set = new Set();
+          this.waiters.set(topic, set);
+        }
+        set.add(waiter);
+      }
     });
   }
 
@@ -57,14 +82,16 @@ export class LongPolling {
     this.bump(key(topic, -1));
     const set = this.waiters.get(topic);
     if (!set) return;
-    for (const w of [...set]) if (w.queueId === queueId || w.queueId === -1) w.resolve("arrived");
+    for (const w of [...set])
+      if (w.targets.some((t) => t.topic === topic && (t.queueId === queueId || t.queueId === -1)))
+        w.resolve("arrived");
   }
 
   /** Number of held requests (for runtime info). */
   get size(): number {
-    let n = 0;
-    for (const set of this.waiters.values()) n += set.size;
-    return n;
+    const all = new Set<Waiter>();
+    for (const set of this.waiters.values()) for (const w of set) all.add(w);
+    return all.size;
   }
 
   close(): void {

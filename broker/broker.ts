@@ -1,0 +1,428 @@
+import { join } from "node:path";
+import type { ConfigOf, Logger } from "../config/index.ts";
+import { brokerSchema, createLogger } from "../config/index.ts";
+import { MessageConst, tagsStringToTagsCode } from "../proto/message/index.ts";
+import {
+  type BrokerRegistration,
+  createRemotingClient,
+  createRemotingServer,
+  MQ_VERSION,
+  type RemotingClient,
+  type RemotingConnection,
+  type RemotingServer,
+} from "../proto/remoting/index.ts";
+import type { BrokerApi, BrokerIdentity } from "./broker-api.ts";
+import { type ConsumerOffsetTable, createConsumerOffsetTable } from "./consumer-offset.ts";
+import { type ConsumerRegistry, createConsumerRegistry } from "./consumer-registry.ts";
+import { registerAdminBrokerHandlers } from "./handlers/admin-broker.ts";
+import { registerAdminTopicHandlers } from "./handlers/admin-topic.ts";
+import { registerConsumerManageHandlers } from "./handlers/consumer-manage.ts";
+import { registerOffsetHandlers } from "./handlers/offset.ts";
+import { registerPopHandlers } from "./handlers/pop-message.ts";
+import { registerPullHandlers } from "./handlers/pull-message.ts";
+import { registerQueryHandlers } from "./handlers/query-message.ts";
+import { registerSendHandlers } from "./handlers/send-message.ts";
+import { ensureInnerTopic, type TopicCreation } from "./inner-topics.ts";
+import { createLocalBrokerApi } from "./local-api.ts";
+import { LongPolling } from "./long-polling.ts";
+import { defaultPopConfig, PopService } from "./pop/pop-service.ts";
+import { createQueueLockTable } from "./queue-lock.ts";
+import { Registration } from "./registration.ts";
+import type { BrokerRole, RoleState } from "./role-state.ts";
+import { parseDelayLevels } from "./schedule/delay-level.ts";
+import { ScheduleService } from "./schedule/schedule-service.ts";
+import { createSender } from "./send.ts";
+import { createMessageStore, type MessageStore, type MessageStoreOptions } from "./store/index.ts";
+import { createSubscriptionGroupTable, type SubscriptionGroupTable } from "./subscription-group.ts";
+import {
+  createTopicConfigTable,
+  PERM_INHERIT,
+  PERM_READ,
+  PERM_WRITE,
+  type TopicConfigTable,
+} from "./topic-config.ts";
+import {
+  AUTO_CREATE_TOPIC_KEY_TOPIC,
+  RMQ_SYS_OFFSET_MOVED_EVENT,
+  RMQ_SYS_SCHEDULE_TOPIC,
+  RMQ_SYS_SELF_TEST_TOPIC,
+} from "./topic-validator.ts";
+
+/** broker.conf keys (config/roles.ts brokerSchema). */
+export type BrokerConfig = ConfigOf<typeof brokerSchema>;
+
+export interface BrokerOptions {
+  /** broker.conf values; missing keys take RocketMQ's defaults. `listenPort: 0` picks a free port. */
+  config: Partial<BrokerConfig>;
+  /** Store times, invisible times, delays and lock expiry read this clock. */
+  clock: () => number;
+  logger?: Logger;
+  /** Period of the pop revive scan; 0 = none (tests call `revive()`). */
+  reviveIntervalMs: number;
+  /** Period of the delayed-delivery scan; 0 = none (tests call `deliverDelayed()`). */
+  scheduleIntervalMs: number;
+  /** How often consumer offsets and delay cursors are written (flushConsumerOffsetInterval). */
+  flushConsumerOffsetIntervalMs: number;
+  /** A client that has not sent a heartbeat for this long is dropped (channelExpiredTimeout). */
+  clientExpiryMs: number;
+  /** Store settings beyond broker.conf (tests shrink files and timers). */
+  store?: Partial<MessageStoreOptions>;
+}
+
+export const defaultBrokerOptions: Readonly<Omit<BrokerOptions, "config">> = Object.freeze({
+  clock: Date.now,
+  reviveIntervalMs: 1000,
+  scheduleIntervalMs: 100,
+  flushConsumerOffsetIntervalMs: 5000,
+  clientExpiryMs: 120_000,
+});
+
+function configDefaults(): BrokerConfig {
+  const out: Record<string, unknown> = {};
+  for (const [key, spec] of Object.entries(brokerSchema)) out[key] = spec.default;
+  return out as BrokerConfig;
+}
+
+interface Running {
+  store: MessageStore;
+  topics: TopicConfigTable;
+  groups: SubscriptionGroupTable;
+  offsets: ConsumerOffsetTable;
+  pop: PopService;
+  schedule: ScheduleService;
+  registration: Registration;
+  client: RemotingClient;
+  api: BrokerApi;
+  timers: ReturnType<typeof setInterval>[];
+}
+
+/**
+ * A broker: the store plus every message semantic behind one BrokerApi, served over remoting. Owns topics.json,
+ * subscriptionGroup.json, consumerOffset.json and delayOffset.json under `<storePathRootDir>/config`. Several
+ * brokers (each with its own store root and port) can run in one process.
+ */
+export class Broker {
+  readonly config: BrokerConfig;
+  readonly options: Omit<BrokerOptions, "config">;
+  readonly logger: Logger;
+  readonly registry: ConsumerRegistry<RemotingConnection>;
+  readonly longPolling = new LongPolling();
+  /** Role and permission: state, so a controller can promote a slave at run time. */
+  readonly roleState: RoleState;
+  private readonly server: RemotingServer;
+  private running?: Running;
+  private bootTimestamp = 0;
+  private boundPort = 0;
+
+  constructor(options: Partial<BrokerOptions> & { config: Partial<BrokerConfig> }) {
+    const { config, ...rest } = options;
+    this.config = { ...configDefaults(), ...config };
+    this.options = { ...defaultBrokerOptions, ...rest };
+    this.logger =
+      this.options.logger ?? createLogger("broker", { extra: { brokerName: this.config.brokerName } });
+    this.registry = createConsumerRegistry({ clock: this.options.clock });
+    this.roleState = { role: this.config.brokerRole, brokerPermission: this.config.brokerPermission };
+    this.server = createRemotingServer({
+      host: this.config.bindAddress,
+      port: this.config.listenPort,
+      onError: (err, remoteAddress) =>
+        this.logger.warn(
+          { err: String((err as Error)?.message ?? err), remoteAddress },
+          "remoting connection error",
+        ),
+    });
+  }
+
+  /** The broker API (after `start()`): what the remoting handlers and a Local-mode proxy call. */
+  get api(): BrokerApi {
+    return this.mustRun().api;
+  }
+
+  get port(): number {
+    return this.boundPort;
+  }
+
+  /** "ip:port" published to nameservers and stamped into message ids. */
+  get brokerAddr(): string {
+    return `${this.config.brokerIP1}:${this.boundPort}`;
+  }
+
+  identity(): BrokerIdentity {
+    return {
+      clusterName: this.config.brokerClusterName,
+      brokerName: this.config.brokerName,
+      brokerId: this.config.brokerId,
+      brokerAddr: this.brokerAddr,
+    };
+  }
+
+  setRole(role: BrokerRole): void {
+    this.roleState.role = role;
+  }
+
+  /** Runs one pop revive pass now (returns messages revived); for tests with an injected clock. */
+  revive(): Promise<number> {
+    return this.mustRun().pop.revive();
+  }
+
+  /** Delivers due delayed messages now (returns how many); for tests with an injected clock. */
+  deliverDelayed(): Promise<number> {
+    return this.mustRun().schedule.tick();
+  }
+
+  /** Writes consumer offsets and delay cursors now (they are also written on a timer and on close). */
+  persistOffsets(): void {
+    const r = this.mustRun();
+    r.offsets.persist();
+    r.schedule.persist();
+  }
+
+  /** Registers with the nameservers now (also done every registerNameServerPeriod and after topic changes). */
+  registerNow() {
+    return this.mustRun().registration.registerNow();
+  }
+
+  async start(): Promise<void> {
+    if (this.running) return;
+    const c = this.config;
+    const o = this.options;
+    this.boundPort = await this.server.start();
+    this.bootTimestamp = o.clock();
+    const delayLevels = parseDelayLevels(c.messageDelayLevel);
+    const configDir = join(c.storePathRootDir, "config");
+    let registration: Registration | undefined;
+    const topics = createTopicConfigTable({ configDir, clock: o.clock });
+    const groups = createSubscriptionGroupTable({
+      configDir,
+      defaultRetryMaxTimes: c.maxReconsumeTimes,
+      clock: o.clock,
+    });
+    const offsets = createConsumerOffsetTable({ configDir });
+    const creation: TopicCreation = { topics, onTopicCreated: () => registration?.registerSoon() };
+    this.createSystemTopics(creation, delayLevels.length);
+
+    const store = await createMessageStore({
+      storePathRootDir: c.storePathRootDir,
+      commitLogSegmentSize: c.mappedFileSizeCommitLog,
+      consumeQueueUnitsPerFile: Math.max(1, Math.floor(c.mappedFileSizeConsumeQueue / 20)),
+      flushDiskType: c.flushDiskType,
+      flushIntervalMs: c.flushIntervalCommitLog,
+      maxMessageSize: c.maxMessageSize,
+      fileReservedTimeHours: c.fileReservedTime,
+      deleteWhen: c.deleteWhen,
+      diskMaxUsedSpaceRatio: c.diskMaxUsedSpaceRatio,
+      checkCrcOnRecover: c.checkCRCOnRecover,
+      storeHost: this.brokerAddr,
+      clock: o.clock,
+      logger: { info: (m) => this.logger.info(m), warn: (m) => this.logger.warn(m) },
+      ...o.store,
+      // SCHEDULE_TOPIC_XXXX units carry the delivery time, as in RocketMQ.
+      tagsCodeOf: (topic, properties, storeTimestamp) => {
+        if (topic === RMQ_SYS_SCHEDULE_TOPIC) {
+          const level = Number.parseInt(properties[MessageConst.PROPERTY_DELAY_TIME_LEVEL] ?? "1", 10) || 1;
+          return storeTimestamp + delayLevels[Math.min(Math.max(level, 1), delayLevels.length) - 1]!;
+        }
+        return tagsStringToTagsCode(properties[MessageConst.PROPERTY_TAGS]);
+      },
+    });
+    store.onDispatch((d) => this.longPolling.notify(d.topic, d.queueId));
+
+    const onError = (err: unknown) =>
+      this.logger.warn({ err: String((err as Error)?.message ?? err) }, "broker task failed");
+    const readConfig = {
+      brokerName: c.brokerName,
+      autoCreateSubscriptionGroup: c.autoCreateSubscriptionGroup,
+      longPollingEnable: c.longPollingEnable,
+      enablePropertyFilter: c.enablePropertyFilter,
+    };
+    const pull = {
+      store,
+      topics,
+      groups,
+      offsets,
+      roleState: this.roleState,
+      longPolling: this.longPolling,
+      clock: o.clock,
+      config: readConfig,
+    };
+    const pop = new PopService({
+      ...creation,
+      store,
+      groups,
+      offsets,
+      roleState: this.roleState,
+      longPolling: this.longPolling,
+      clock: o.clock,
+      config: {
+        ...readConfig,
+        ...defaultPopConfig,
+        clusterName: c.brokerClusterName,
+        reviveIntervalMs: o.reviveIntervalMs,
+      },
+      onError,
+    });
+    await pop.start();
+    const schedule = new ScheduleService({
+      store,
+      configDir,
+      delayLevels,
+      clock: o.clock,
+      tickIntervalMs: o.scheduleIntervalMs,
+      onError,
+    });
+    schedule.start();
+
+    const sendConfig = {
+      brokerName: c.brokerName,
+      maxMessageSize: c.maxMessageSize,
+      autoCreateTopicEnable: c.autoCreateTopicEnable,
+      autoCreateSubscriptionGroup: c.autoCreateSubscriptionGroup,
+      delayLevelCount: delayLevels.length,
+    };
+    const api = createLocalBrokerApi({
+      identity: () => this.identity(),
+      sender: createSender({ ...creation, store, groups, roleState: this.roleState, config: sendConfig }),
+      pull,
+      pop,
+      sendBack: { ...creation, store, groups, roleState: this.roleState, config: sendConfig },
+      admin: {
+        store,
+        topics,
+        groups,
+        offsets,
+        config: {
+          clusterName: c.brokerClusterName,
+          brokerName: c.brokerName,
+          defaultTopicQueueNums: c.defaultTopicQueueNums,
+        },
+        onTopicsChanged: () => registration?.registerSoon(),
+      },
+    });
+
+    const client = createRemotingClient({ requestTimeoutMs: c.registerBrokerTimeoutMills });
+    registration = new Registration({
+      client,
+      namesrvAddr: c.namesrvAddr,
+      periodMs: c.registerNameServerPeriod,
+      timeoutMs: c.registerBrokerTimeoutMills,
+      registration: () => this.registrationOf(topics),
+      onError: (err) => this.logger.warn({ err: err.message }, "register broker failed"),
+    });
+
+    const consumerManage = registerConsumerManageHandlers(this.server, {
+      ...creation,
+      api,
+      registry: this.registry,
+      groups,
+      locks: createQueueLockTable({ clock: o.clock }),
+      autoCreateSubscriptionGroup: c.autoCreateSubscriptionGroup,
+      onError,
+    });
+    registerSendHandlers(this.server, { api });
+    registerPullHandlers(this.server, { api, registry: this.registry });
+    registerPopHandlers(this.server, { api });
+    registerOffsetHandlers(this.server, {
+      api,
+      allConsumerOffsets: () => offsets.snapshot(),
+      allDelayOffsets: () => schedule.offsets(),
+    });
+    registerQueryHandlers(this.server, { api });
+    registerAdminTopicHandlers(this.server, { api, topics, groups, registry: this.registry });
+    registerAdminBrokerHandlers(this.server, {
+      runtimeInfo: () => this.runtimeInfo(topics, pop),
+      config: () => ({
+        ...this.config,
+        brokerRole: this.roleState.role,
+        brokerPermission: this.roleState.brokerPermission,
+      }),
+      dataVersion: () => JSON.stringify(topics.dataVersion()),
+    });
+
+    const timers = [
+      setInterval(() => {
+        try {
+          offsets.persist();
+          schedule.persist();
+        } catch (err) {
+          onError(err);
+        }
+      }, o.flushConsumerOffsetIntervalMs),
+      setInterval(() => {
+        for (const group of this.registry.scanExpired(o.clientExpiryMs)) consumerManage.notifyGroup(group);
+      }, 10_000),
+    ];
+    this.running = { store, topics, groups, offsets, pop, schedule, registration, client, api, timers };
+    await registration.start();
+    this.logger.info({ address: this.brokerAddr }, "broker started");
+  }
+
+  /** Unregisters, answers held requests, stops serving, then writes offsets and closes the store cleanly. */
+  async close(): Promise<void> {
+    const r = this.running;
+    if (!r) {
+      await this.server.close();
+      return;
+    }
+    this.running = undefined;
+    for (const t of r.timers) clearInterval(t);
+    await r.registration.close(this.identity());
+    this.longPolling.close();
+    await this.server.close();
+    await r.pop.close();
+    await r.schedule.close();
+    r.offsets.persist();
+    await r.store.close();
+    r.client.close();
+    this.logger.info("broker closed");
+  }
+
+  private mustRun(): Running {
+    if (!this.running) throw new Error("broker is not started");
+    return this.running;
+  }
+
+  private createSystemTopics(creation: TopicCreation, delayLevelCount: number): void {
+    const c = this.config;
+    const rw = PERM_READ | PERM_WRITE;
+    ensureInnerTopic(creation, RMQ_SYS_SELF_TEST_TOPIC, 1, rw);
+    if (c.autoCreateTopicEnable)
+      ensureInnerTopic(creation, AUTO_CREATE_TOPIC_KEY_TOPIC, c.defaultTopicQueueNums, PERM_INHERIT | rw);
+    ensureInnerTopic(creation, c.brokerClusterName, 16, PERM_INHERIT | rw);
+    ensureInnerTopic(creation, c.brokerName, 1, PERM_INHERIT | rw);
+    ensureInnerTopic(creation, RMQ_SYS_OFFSET_MOVED_EVENT, 1, PERM_INHERIT);
+    ensureInnerTopic(creation, RMQ_SYS_SCHEDULE_TOPIC, delayLevelCount, rw);
+  }
+
+  private registrationOf(topics: TopicConfigTable): BrokerRegistration {
+    const c = this.config;
+    return {
+      clusterName: c.brokerClusterName,
+      brokerName: c.brokerName,
+      brokerAddr: this.brokerAddr,
+      brokerId: c.brokerId,
+      haServerAddr: `${c.brokerIP1}:${c.haListenPort}`,
+      topicConfigTable: Object.fromEntries(topics.all().map((t) => [t.topicName, t])),
+      dataVersion: topics.dataVersion(),
+    };
+  }
+
+  private runtimeInfo(topics: TopicConfigTable, pop: PopService): Record<string, string> {
+    const now = this.options.clock();
+    return {
+      brokerVersion: String(MQ_VERSION),
+      brokerVersionDesc: "V5_3_3",
+      brokerRole: this.roleState.role,
+      bootTimestamp: String(this.bootTimestamp),
+      runtime: `[ ${Math.floor((now - this.bootTimestamp) / 1000)} seconds ]`,
+      topicCount: String(topics.all().length),
+      pullHoldRequests: String(this.longPolling.size),
+      popPendingCheckpoints: String(pop.pendingCount),
+      consumerGroupsOnline: String(this.registry.consumerGroups().length),
+    };
+  }
+}
+
+/** Creates a broker; call `start()` to listen, open the store and register with the nameservers. */
+export function createBroker(options: Partial<BrokerOptions> & { config: Partial<BrokerConfig> }): Broker {
+  return new Broker(options);
+}

@@ -1,0 +1,167 @@
+import {
+  encodeMessageProperties,
+  encodeMessageRecord,
+  messageRecordSize,
+  parseSocketAddress,
+} from "../../proto/message/index.ts";
+import type { RemotingServer } from "../../proto/remoting/index.ts";
+import { createResponse, readHeader } from "../../proto/remoting/index.ts";
+import { RequestCode } from "../../proto/request-code.ts";
+import { ResponseCode } from "../../proto/response-code.ts";
+import type { BrokerApi, PoppedMessage } from "../broker-api.ts";
+import { decodeReceiptHandle } from "../pop/receipt-handle.ts";
+import { concatBytes, ok } from "./respond.ts";
+
+const utf8 = new TextEncoder();
+
+/** A popped message as a CommitLog record: topic restored, POP_CK added (the stored bytes have neither). */
+export function encodePoppedRecord(m: PoppedMessage): Uint8Array {
+  const topic = utf8.encode(m.topic);
+  const properties = utf8.encode(encodeMessageProperties(m.properties));
+  const bornHost = parseSocketAddress(m.bornHost);
+  const storeHost = parseSocketAddress(m.storeHost);
+  const size = messageRecordSize(
+    m.body.length,
+    topic.length,
+    properties.length,
+    bornHost.ip.length,
+    storeHost.ip.length,
+  );
+  const out = new Uint8Array(size);
+  encodeMessageRecord(out, new DataView(out.buffer), 0, {
+    topic,
+    queueId: m.queueId,
+    flag: m.flag,
+    queueOffset: m.queueOffset,
+    commitLogOffset: m.commitLogOffset,
+    sysFlag: m.sysFlag,
+    bornTimestamp: m.bornTimestamp,
+    bornHost,
+    storeTimestamp: m.storeTimestamp,
+    storeHost,
+    reconsumeTimes: m.reconsumeTimes,
+    preparedTransactionOffset: m.preparedTransactionOffset,
+    body: m.body,
+    bodyCRC: m.bodyCRC,
+    properties,
+  });
+  return out;
+}
+
+/**
+ * The per-queue summaries RocketMQ's pop response header carries (ExtraInfoUtil): `startOffsetInfo` =
+ * "topicType queueId startOffset;..." and `msgOffsetInfo` = "topicType queueId o1,o2,...;...".
+ */
+export function offsetInfo(messages: readonly PoppedMessage[]): {
+  startOffsetInfo: string;
+  msgOffsetInfo: string;
+} {
+  const byQueue = new Map<string, { start: number; offsets: number[] }>();
+  for (const m of messages) {
+    const h = decodeReceiptHandle(m.receiptHandle);
+    const key = `${h.topicType} ${h.queueId}`;
+    const entry = byQueue.get(key) ?? { start: h.startOffset, offsets: [] };
+    entry.offsets.push(h.queueOffset);
+    byQueue.set(key, entry);
+  }
+  const starts: string[] = [];
+  const offsets: string[] = [];
+  for (const [key, e] of byQueue) {
+    starts.push(`${key} ${e.start}`);
+    offsets.push(`${key} ${e.offsets.join(",")}`);
+  }
+  return { startOffsetInfo: starts.join(";"), msgOffsetInfo: offsets.join(";") };
+}
+
+export interface PopHandlerDeps {
+  api: BrokerApi;
+}
+
+/** POP_MESSAGE, ACK_MESSAGE and CHANGE_MESSAGE_INVISIBLETIME (the Cluster-mode proxy's consume path). */
+export function registerPopHandlers(server: RemotingServer, deps: PopHandlerDeps): void {
+  const { api } = deps;
+
+  server.handle(RequestCode.POP_MESSAGE, async (cmd, ctx) => {
+    const h = readHeader(cmd, {
+      consumerGroup: "string",
+      topic: "string",
+      queueId: "int",
+      maxMsgNums: "int",
+      invisibleTime: "long",
+      pollTime: "long?",
+      bornTime: "long?",
+      initMode: "int?",
+      expType: "string?",
+      exp: "string?",
+      order: "bool?",
+      attemptId: "string?",
+    });
+    const aborter = new AbortController();
+    const unsubscribe = ctx.connection.onClose(() => aborter.abort());
+    try {
+      const r = await api.pop({
+        consumerGroup: h.consumerGroup,
+        topic: h.topic,
+        queueId: h.queueId,
+        maxMsgNums: h.maxMsgNums,
+        invisibleTimeMs: h.invisibleTime,
+        pollTimeMs: h.pollTime ?? 0,
+        ...(h.exp !== undefined ? { filter: { expressionType: h.expType ?? "TAG", expression: h.exp } } : {}),
+        initMode: h.initMode === 0 ? "MIN" : "MAX",
+        signal: aborter.signal,
+      });
+      const header = {
+        popTime: r.popTime,
+        invisibleTime: r.invisibleTime,
+        reviveQid: r.reviveQid,
+        restNum: r.restNum,
+      };
+      if (r.status !== "FOUND") {
+        const code = (h.pollTime ?? 0) > 0 ? ResponseCode.POLLING_TIMEOUT : ResponseCode.PULL_NOT_FOUND;
+        return createResponse(cmd, code, "no new message", header);
+      }
+      return ok(
+        cmd,
+        { ...header, ...offsetInfo(r.messages) },
+        concatBytes(r.messages.map((m) => encodePoppedRecord(m))),
+      );
+    } finally {
+      unsubscribe();
+    }
+  });
+
+  server.handle(RequestCode.ACK_MESSAGE, async (cmd) => {
+    const h = readHeader(cmd, {
+      consumerGroup: "string",
+      topic: "string",
+      queueId: "int?",
+      extraInfo: "string",
+      offset: "long?",
+    });
+    await api.ack({ consumerGroup: h.consumerGroup, topic: h.topic, receiptHandle: h.extraInfo });
+    return ok(cmd);
+  });
+
+  server.handle(RequestCode.CHANGE_MESSAGE_INVISIBLETIME, async (cmd) => {
+    const h = readHeader(cmd, {
+      consumerGroup: "string",
+      topic: "string",
+      queueId: "int?",
+      extraInfo: "string",
+      offset: "long?",
+      invisibleTime: "long",
+    });
+    const r = await api.changeInvisibleTime({
+      consumerGroup: h.consumerGroup,
+      topic: h.topic,
+      receiptHandle: h.extraInfo,
+      invisibleTimeMs: h.invisibleTime,
+    });
+    return ok(cmd, {
+      popTime: r.popTime,
+      invisibleTime: r.invisibleTime,
+      reviveQid: r.reviveQid,
+      extraInfo: r.receiptHandle,
+    });
+  });
+}

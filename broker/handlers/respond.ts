@@ -1,0 +1,29 @@
+import type { HeaderValues, RemotingCommand } from "../../proto/remoting/index.ts";
+import { createResponse } from "../../proto/remoting/index.ts";
+import { ResponseCode } from "../../proto/response-code.ts";
+
+/** A SUCCESS response (no remark, as RocketMQ) with an optional header and body. */
+export function ok(request: RemotingCommand, extFields?: HeaderValues, body?: Uint8Array): RemotingCommand {
+  return createResponse(request, ResponseCode.SUCCESS, undefined, extFields, body);
+}
+
+const MAPPED_V4 = /^\[::ffff:(\d+\.\d+\.\d+\.\d+)\]:(\d+)$/i;
+
+/** A peer address as records store it: IPv4-mapped IPv6 peers become plain IPv4 (old clients decode IPv4 only). */
+export function bornHostOf(remoteAddress: string): string {
+  const m = MAPPED_V4.exec(remoteAddress);
+  return m ? `${m[1]}:${m[2]}` : remoteAddress;
+}
+
+/** Concatenates records (PULL / QUERY_MESSAGE bodies) into one buffer. */
+export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
+  let size = 0;
+  for (const p of parts) size += p.length;
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}

@@ -1,0 +1,144 @@
+import { decodeMessageProperties, MessageConst } from "../../proto/message/index.ts";
+import type { RemotingCommand, RemotingContext, RemotingServer } from "../../proto/remoting/index.ts";
+import { readHeader } from "../../proto/remoting/index.ts";
+import { RequestCode } from "../../proto/request-code.ts";
+import type { BrokerApi, SendOptions, SendResult } from "../broker-api.ts";
+import { decodeBatchBody } from "./batch-body.ts";
+import { bornHostOf, ok } from "./respond.ts";
+
+/** SendMessageRequestHeader; SEND_MESSAGE_V2 carries the same fields under one-letter names. */
+const sendHeader = {
+  producerGroup: "string",
+  topic: "string",
+  defaultTopic: "string?",
+  defaultTopicQueueNums: "int?",
+  queueId: "int?",
+  sysFlag: "int?",
+  bornTimestamp: "long?",
+  flag: "int?",
+  properties: "string?",
+  reconsumeTimes: "int?",
+  unitMode: "bool?",
+  batch: "bool?",
+  maxReconsumeTimes: "int?",
+} as const;
+
+const V2_NAMES: Record<string, string> = {
+  a: "producerGroup",
+  b: "topic",
+  c: "defaultTopic",
+  d: "defaultTopicQueueNums",
+  e: "queueId",
+  f: "sysFlag",
+  g: "bornTimestamp",
+  h: "flag",
+  i: "properties",
+  j: "reconsumeTimes",
+  k: "unitMode",
+  l: "maxReconsumeTimes",
+  m: "batch",
+  n: "brokerName",
+};
+
+function readSendHeader(cmd: RemotingCommand, v2: boolean) {
+  if (!v2) return readHeader(cmd, sendHeader);
+  const extFields: Record<string, string> = {};
+  for (const [k, v] of Object.entries(cmd.extFields)) extFields[V2_NAMES[k] ?? k] = v;
+  return readHeader({ extFields }, sendHeader);
+}
+
+function optionsOf(h: ReturnType<typeof readSendHeader>): SendOptions {
+  return {
+    producerGroup: h.producerGroup,
+    ...(h.maxReconsumeTimes !== undefined ? { maxReconsumeTimes: h.maxReconsumeTimes } : {}),
+    ...(h.defaultTopicQueueNums !== undefined ? { defaultTopicQueueNums: h.defaultTopicQueueNums } : {}),
+  };
+}
+
+/** SendMessageResponseHeader plus the region/trace fields Java brokers add. */
+function sendResponse(request: RemotingCommand, results: SendResult[]): RemotingCommand {
+  const first = results[0]!;
+  return ok(request, {
+    msgId: results.map((r) => r.msgId).join(","),
+    queueId: first.queueId,
+    queueOffset: first.queueOffset,
+    [MessageConst.PROPERTY_MSG_REGION]: "DefaultRegion",
+    [MessageConst.PROPERTY_TRACE_SWITCH]: "true",
+  });
+}
+
+export interface SendHandlerDeps {
+  api: BrokerApi;
+}
+
+/** SEND_MESSAGE, SEND_MESSAGE_V2, SEND_BATCH_MESSAGE and CONSUMER_SEND_MSG_BACK. */
+export function registerSendHandlers(server: RemotingServer, deps: SendHandlerDeps): void {
+  const { api } = deps;
+
+  const batch = async (cmd: RemotingCommand, ctx: RemotingContext, v2: boolean) => {
+    const h = readSendHeader(cmd, v2);
+    const entries = decodeBatchBody(cmd.body);
+    const results = await api.sendBatch(
+      entries.map((e) => ({
+        topic: h.topic,
+        body: e.body,
+        flag: e.flag,
+        properties: e.properties,
+        queueId: h.queueId ?? -1,
+        sysFlag: h.sysFlag ?? 0,
+        bornTimestamp: h.bornTimestamp ?? Date.now(),
+        bornHost: bornHostOf(ctx.remoteAddress),
+      })),
+      optionsOf(h),
+    );
+    return sendResponse(cmd, results);
+  };
+
+  const single = (v2: boolean) => async (cmd: RemotingCommand, ctx: RemotingContext) => {
+    const h = readSendHeader(cmd, v2);
+    if (h.batch) return batch(cmd, ctx, v2);
+    const result = await api.send(
+      {
+        topic: h.topic,
+        body: cmd.body ?? new Uint8Array(0),
+        flag: h.flag ?? 0,
+        properties: decodeMessageProperties(h.properties ?? ""),
+        queueId: h.queueId ?? -1,
+        sysFlag: h.sysFlag ?? 0,
+        bornTimestamp: h.bornTimestamp ?? Date.now(),
+        bornHost: bornHostOf(ctx.remoteAddress),
+        reconsumeTimes: h.reconsumeTimes ?? 0,
+      },
+      optionsOf(h),
+    );
+    return sendResponse(cmd, [result]);
+  };
+
+  server.handle(RequestCode.SEND_MESSAGE, single(false));
+  server.handle(RequestCode.SEND_MESSAGE_V2, single(true));
+  // Java clients send batches with the V2 header too; tell them apart by which names are present.
+  server.handle(RequestCode.SEND_BATCH_MESSAGE, (cmd, ctx) =>
+    batch(cmd, ctx, cmd.extFields.b !== undefined && cmd.extFields.topic === undefined),
+  );
+
+  server.handle(RequestCode.CONSUMER_SEND_MSG_BACK, async (cmd) => {
+    const h = readHeader(cmd, {
+      offset: "long",
+      group: "string",
+      delayLevel: "int",
+      originMsgId: "string?",
+      originTopic: "string?",
+      unitMode: "bool?",
+      maxReconsumeTimes: "int?",
+    });
+    await api.consumerSendMsgBack({
+      consumerGroup: h.group,
+      commitLogOffset: h.offset,
+      delayLevel: h.delayLevel,
+      ...(h.originMsgId !== undefined ? { originMsgId: h.originMsgId } : {}),
+      ...(h.originTopic !== undefined ? { originTopic: h.originTopic } : {}),
+      ...(h.maxReconsumeTimes !== undefined ? { maxReconsumeTimes: h.maxReconsumeTimes } : {}),
+    });
+    return ok(cmd);
+  });
+}

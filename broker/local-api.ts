@@ -1,0 +1,143 @@
+import { MqError } from "../proto/error.ts";
+import { decodeOffsetMessageId } from "../proto/message/index.ts";
+import { ResponseCode } from "../proto/response-code.ts";
+import {
+  type AdminDeps,
+  consumeStats,
+  createSubscriptionGroup,
+  createTopic,
+  deleteSubscriptionGroup,
+  deleteTopic,
+  topicStats,
+} from "./admin.ts";
+import type { BrokerApi, BrokerIdentity } from "./broker-api.ts";
+import type { PopService } from "./pop/pop-service.ts";
+import { type PullDeps, pullMessages } from "./pull.ts";
+import { consumerSendMsgBack, type SendBackDeps } from "./retry.ts";
+import type { Sender } from "./send.ts";
+import { validateGroup, validateTopic } from "./topic-validator.ts";
+
+export interface LocalApiParts {
+  identity: () => BrokerIdentity;
+  sender: Sender;
+  pull: PullDeps;
+  pop: PopService;
+  sendBack: SendBackDeps;
+  admin: AdminDeps;
+}
+
+function checkQueue(queueId: number): void {
+  if (!Number.isInteger(queueId) || queueId < 0)
+    throw new MqError(ResponseCode.INVALID_PARAMETER, `queueId[${queueId}] is illegal`);
+}
+
+/** The BrokerApi of a broker in this process: every call goes straight to its parts. */
+export function createLocalBrokerApi(parts: LocalApiParts): BrokerApi {
+  const { admin } = parts;
+  const { store, offsets, topics, groups } = admin;
+  return {
+    identity: parts.identity,
+    send: (message, options) => parts.sender.send(message, options),
+    sendBatch: (messages, options) => parts.sender.sendBatch(messages, options),
+    pull: (request) => pullMessages(parts.pull, request),
+    pop: (request) => parts.pop.pop(request),
+    ack: (request) => parts.pop.ack(request),
+    changeInvisibleTime: (request) => parts.pop.changeInvisibleTime(request),
+    forwardToDeadLetterQueue: (request) => parts.pop.forwardToDeadLetterQueue(request),
+    consumerSendMsgBack: (request) => consumerSendMsgBack(parts.sendBack, request),
+
+    async queryConsumerOffset(consumerGroup, topic, queueId) {
+      validateGroup(consumerGroup);
+      validateTopic(topic);
+      checkQueue(queueId);
+      return offsets.query(consumerGroup, topic, queueId);
+    },
+    async updateConsumerOffset(consumerGroup, topic, queueId, offset) {
+      validateGroup(consumerGroup);
+      validateTopic(topic);
+      checkQueue(queueId);
+      const tc = topics.get(topic);
+      if (!tc) throw new MqError(ResponseCode.TOPIC_NOT_EXIST, `topic[${topic}] not exist`);
+      if (queueId >= tc.readQueueNums)
+        throw new MqError(
+          ResponseCode.INVALID_PARAMETER,
+          `queueId[${queueId}] is illegal for topic ${topic}`,
+        );
+      if (!Number.isSafeInteger(offset) || offset < 0)
+        throw new MqError(ResponseCode.INVALID_PARAMETER, `offset ${offset} is illegal`);
+      if (
+        !groups.get(consumerGroup) &&
+        !groups.findOrCreate(consumerGroup, parts.pull.config.autoCreateSubscriptionGroup)
+      )
+        throw new MqError(
+          ResponseCode.SUBSCRIPTION_GROUP_NOT_EXIST,
+          `subscription group [${consumerGroup}] does not exist`,
+        );
+      offsets.commit(consumerGroup, topic, queueId, offset);
+    },
+    async getMinOffset(topic, queueId) {
+      validateTopic(topic);
+      checkQueue(queueId);
+      return store.getMinOffsetInQueue(topic, queueId);
+    },
+    async getMaxOffset(topic, queueId) {
+      validateTopic(topic);
+      checkQueue(queueId);
+      return store.getMaxOffsetInQueue(topic, queueId);
+    },
+    async searchOffset(topic, queueId, timestamp, boundary = "LOWER") {
+      validateTopic(topic);
+      checkQueue(queueId);
+      if (!Number.isSafeInteger(timestamp))
+        throw new MqError(ResponseCode.INVALID_PARAMETER, `timestamp ${timestamp} is illegal`);
+      const offset = store.getOffsetInQueueByTime(topic, queueId, timestamp);
+      // UPPER: the last message stored at or before `timestamp`, as RocketMQ's BoundaryType.UPPER.
+      if (boundary === "UPPER" && offset > store.getMinOffsetInQueue(topic, queueId)) {
+        const at = store.getMessageStoreTimeStamp(topic, queueId, offset);
+        if (at !== timestamp) return offset - 1;
+      }
+      return offset;
+    },
+    async getEarliestMsgStoreTime(topic, queueId) {
+      validateTopic(topic);
+      checkQueue(queueId);
+      return Math.max(0, store.getEarliestMessageTime(topic, queueId));
+    },
+
+    createTopic: async (request) => createTopic(admin, request),
+    deleteTopic: (topic) => deleteTopic(admin, topic),
+    getTopicConfig: async (topic) => topics.get(topic),
+    listTopics: async () => topics.all(),
+    topicStats: (topic) => topicStats(admin, topic),
+    consumeStats: (consumerGroup, topic) => consumeStats(admin, consumerGroup, topic),
+    createSubscriptionGroup: async (config) => createSubscriptionGroup(admin, config),
+    getSubscriptionGroup: async (group) => groups.get(group),
+    deleteSubscriptionGroup: async (group) => deleteSubscriptionGroup(admin, group),
+
+    async viewMessage(msgId) {
+      const { commitLogOffset } = decodeOffsetMessageId(msgId);
+      const msg = await store.lookMessageByOffset(commitLogOffset);
+      if (!msg) throw new MqError(ResponseCode.QUERY_NOT_FOUND, `no message with id ${msgId}`);
+      return msg;
+    },
+    async lookMessageByOffset(commitLogOffset) {
+      if (!Number.isSafeInteger(commitLogOffset) || commitLogOffset < 0)
+        throw new MqError(ResponseCode.INVALID_PARAMETER, `commit log offset ${commitLogOffset} is illegal`);
+      return store.lookMessageByOffset(commitLogOffset) ?? undefined;
+    },
+    async queryMessageByKey(topic, key, maxNum, beginTimestamp = 0, endTimestamp = Number.MAX_SAFE_INTEGER) {
+      validateTopic(topic);
+      return store.queryMessageByKey(
+        topic,
+        key,
+        Math.max(1, Math.min(maxNum, 64)),
+        beginTimestamp,
+        endTimestamp,
+      );
+    },
+    async queryMessageByUniqKey(topic, uniqKey) {
+      validateTopic(topic);
+      return store.queryMessageByUniqKey(topic, uniqKey, 1)[0];
+    },
+  };
+}

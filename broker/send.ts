@@ -1,0 +1,199 @@
+import { MqError } from "../proto/error.ts";
+import { getTransactionValue, MessageConst, MessageSysFlag } from "../proto/message/index.ts";
+import { ResponseCode } from "../proto/response-code.ts";
+import type { SendMessage, SendOptions, SendResult } from "./broker-api.ts";
+import { autoCreateTopic, ensureInnerTopic, type TopicCreation } from "./inner-topics.ts";
+import { checkWritable, type RoleState } from "./role-state.ts";
+import type { MessageInput, MessageStore } from "./store/index.ts";
+import type { SubscriptionGroupTable } from "./subscription-group.ts";
+import { isWriteable, PERM_READ, PERM_WRITE, type TopicConfig } from "./topic-config.ts";
+import {
+  getDLQTopic,
+  isNotAllowedSendTopic,
+  isRetryTopic,
+  RETRY_GROUP_TOPIC_PREFIX,
+  RMQ_SYS_SCHEDULE_TOPIC,
+  validateTopic,
+} from "./topic-validator.ts";
+
+export interface SendConfig {
+  brokerName: string;
+  maxMessageSize: number;
+  autoCreateTopicEnable: boolean;
+  autoCreateSubscriptionGroup: boolean;
+  /** Number of delay levels (messageDelayLevel); DELAY above it is clamped. */
+  delayLevelCount: number;
+}
+
+export interface SendDeps extends TopicCreation {
+  store: MessageStore;
+  groups: SubscriptionGroupTable;
+  roleState: RoleState;
+  config: SendConfig;
+}
+
+export interface Sender {
+  send(message: SendMessage, options?: SendOptions): Promise<SendResult>;
+  sendBatch(messages: SendMessage[], options?: SendOptions): Promise<SendResult[]>;
+}
+
+const TRANSIENT = MessageConst.PROPERTY_TRANSIENT_PREFIX;
+
+/**
+ * The producer path (SendMessageProcessor): validate, find or auto-create the topic, pick a queue, turn retries
+ * over the limit into DLQ messages and delayed messages into SCHEDULE_TOPIC_XXXX messages, then append.
+ */
+export function createSender(deps: SendDeps): Sender {
+  const { store, config } = deps;
+  const nextQueue = new Map<string, number>();
+
+  const topicFor = (topic: string, options: SendOptions | undefined): TopicConfig => {
+    validateTopic(topic);
+    if (isNotAllowedSendTopic(topic))
+      throw new MqError(ResponseCode.NO_PERMISSION, `Sending message to topic[${topic}] is forbidden.`);
+    const found =
+      deps.topics.get(topic) ??
+      (isRetryTopic(topic)
+        ? ensureInnerTopic(deps, topic, 1)
+        : autoCreateTopic(deps, topic, options?.defaultTopicQueueNums, config.autoCreateTopicEnable));
+    if (!isWriteable(found.perm))
+      throw new MqError(ResponseCode.NO_PERMISSION, `the topic[${topic}] sending message is forbidden`);
+    return found;
+  };
+
+  const queueFor = (tc: TopicConfig, queueId: number | undefined): number => {
+    if (queueId === undefined || queueId < 0) {
+      if (tc.writeQueueNums <= 0)
+        throw new MqError(ResponseCode.NO_PERMISSION, `the topic[${tc.topicName}] has no write queue`);
+      const n = nextQueue.get(tc.topicName) ?? 0;
+      nextQueue.set(tc.topicName, (n + 1) % 0x7fffffff);
+      return n % tc.writeQueueNums;
+    }
+    if (!Number.isInteger(queueId) || queueId >= Math.max(tc.writeQueueNums, tc.readQueueNums))
+      throw new MqError(
+        ResponseCode.INVALID_PARAMETER,
+        `request queueId[${queueId}] is illegal, topic[${tc.topicName}] has ${tc.writeQueueNums} write queues`,
+      );
+    return queueId;
+  };
+
+  const checkBody = (m: SendMessage) => {
+    if (!(m.body instanceof Uint8Array))
+      throw new MqError(ResponseCode.MESSAGE_ILLEGAL, "the message body is missing");
+    if (m.body.length > config.maxMessageSize)
+      throw new MqError(
+        ResponseCode.MESSAGE_ILLEGAL,
+        `the message body size ${m.body.length} exceeds the broker limit ${config.maxMessageSize}`,
+      );
+  };
+
+  const cleanProperties = (p: Record<string, string> | undefined): Record<string, string> => {
+    const out: Record<string, string> = {};
+    if (!p) return out;
+    for (const key in p) if (!key.startsWith(TRANSIENT) && p[key] !== undefined) out[key] = p[key]!;
+    return out;
+  };
+
+  const toInput = (m: SendMessage, topic: string, queueId: number, properties: Record<string, string>) => {
+    const input: MessageInput = {
+      topic,
+      queueId,
+      body: m.body,
+      flag: m.flag ?? 0,
+      properties,
+      sysFlag: m.sysFlag ?? 0,
+      reconsumeTimes: m.reconsumeTimes ?? 0,
+    };
+    if (m.bornTimestamp !== undefined) input.bornTimestamp = m.bornTimestamp;
+    if (m.bornHost !== undefined) input.bornHost = m.bornHost;
+    return input;
+  };
+
+  return {
+    async send(m, options) {
+      checkWritable(deps.roleState, config.brokerName);
+      checkBody(m);
+      const tc = topicFor(m.topic, options);
+      let topic = tc.topicName;
+      let queueId = queueFor(tc, m.queueId);
+      const properties = cleanProperties(m.properties);
+
+      if (isRetryTopic(topic)) {
+        const group = topic.slice(RETRY_GROUP_TOPIC_PREFIX.length);
+        const groupConfig = deps.groups.findOrCreate(group, config.autoCreateSubscriptionGroup);
+        if (!groupConfig)
+          throw new MqError(
+            ResponseCode.SUBSCRIPTION_GROUP_NOT_EXIST,
+            `subscription group not exist, ${group}`,
+          );
+        const max = options?.maxReconsumeTimes ?? groupConfig.retryMaxTimes;
+        if ((m.reconsumeTimes ?? 0) > max) {
+          topic = getDLQTopic(group);
+          queueId = 0;
+          ensureInnerTopic(deps, topic, 1, PERM_READ | PERM_WRITE);
+        }
+      }
+
+      const txType = getTransactionValue(m.sysFlag ?? 0);
+      const delay = Number.parseInt(properties[MessageConst.PROPERTY_DELAY_TIME_LEVEL] ?? "", 10);
+      if (
+        delay > 0 &&
+        txType !== MessageSysFlag.TRANSACTION_PREPARED_TYPE &&
+        txType !== MessageSysFlag.TRANSACTION_ROLLBACK_TYPE
+      ) {
+        const level = Math.min(delay, config.delayLevelCount);
+        properties[MessageConst.PROPERTY_DELAY_TIME_LEVEL] = String(level);
+        properties[MessageConst.PROPERTY_REAL_TOPIC] = topic;
+        properties[MessageConst.PROPERTY_REAL_QUEUE_ID] = String(queueId);
+        topic = RMQ_SYS_SCHEDULE_TOPIC;
+        queueId = level - 1;
+      }
+
+      const r = await store.putMessage(toInput(m, topic, queueId, properties));
+      return {
+        status: "SEND_OK",
+        msgId: r.msgId,
+        uniqKey: r.uniqKey,
+        topic,
+        queueId,
+        queueOffset: r.queueOffset,
+        commitLogOffset: r.commitLogOffset,
+      };
+    },
+
+    async sendBatch(messages, options) {
+      checkWritable(deps.roleState, config.brokerName);
+      if (messages.length === 0) throw new MqError(ResponseCode.MESSAGE_ILLEGAL, "the batch is empty");
+      const topicName = messages[0]!.topic;
+      let total = 0;
+      for (const m of messages) {
+        checkBody(m);
+        total += m.body.length;
+        if (m.topic !== topicName)
+          throw new MqError(ResponseCode.MESSAGE_ILLEGAL, "all messages of a batch must have the same topic");
+        if (m.properties?.[MessageConst.PROPERTY_DELAY_TIME_LEVEL] !== undefined)
+          throw new MqError(ResponseCode.MESSAGE_ILLEGAL, "a batch may not contain delayed messages");
+      }
+      if (total > config.maxMessageSize)
+        throw new MqError(
+          ResponseCode.MESSAGE_ILLEGAL,
+          `the batch body size ${total} exceeds the broker limit ${config.maxMessageSize}`,
+        );
+      if (isRetryTopic(topicName))
+        throw new MqError(ResponseCode.MESSAGE_ILLEGAL, "a batch may not be sent to a retry topic");
+      const tc = topicFor(topicName, options);
+      const queueId = queueFor(tc, messages[0]!.queueId);
+      const inputs = messages.map((m) => toInput(m, tc.topicName, queueId, cleanProperties(m.properties)));
+      const results = await store.putMessages(inputs);
+      return results.map((r) => ({
+        status: "SEND_OK" as const,
+        msgId: r.msgId,
+        uniqKey: r.uniqKey,
+        topic: tc.topicName,
+        queueId,
+        queueOffset: r.queueOffset,
+        commitLogOffset: r.commitLogOffset,
+      }));
+    },
+  };
+}

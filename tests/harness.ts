@@ -1,0 +1,137 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type Subprocess, spawn } from "bun";
+import { type Broker, type BrokerConfig, type BrokerOptions, createBroker } from "../broker/index.ts";
+import { createLogger } from "../config/index.ts";
+import { createNameServer, type NameServer } from "../nameserver/index.ts";
+
+/*
+ * Starting roles in tests: in-process instances on free ports (listen on 0, read the port back) with their own
+ * temp dirs, or child processes of `bun run <role>`. Everything started here is stopped by close() / kill(pid)
+ * and its directory removed; nothing is found by name.
+ */
+
+/** Quiet unless BUNMQ_LOG_LEVEL asks for more. */
+export const testLogger = createLogger("test", { level: process.env.BUNMQ_LOG_LEVEL ?? "error" });
+
+export function tempDir(prefix = "bunmq-test-"): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+export function removeDir(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+}
+
+/** Polls `check` until it returns a truthy value or `timeoutMs` passes (then throws with `what`). */
+export async function waitFor<T>(
+  what: string,
+  check: () => T | Promise<T>,
+  timeoutMs = 10_000,
+  intervalMs = 20,
+): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await check();
+    if (v) return v as NonNullable<T>;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await Bun.sleep(intervalMs);
+  }
+}
+
+export interface RunningNameServer {
+  nameServer: NameServer;
+  addr: string;
+  close(): Promise<void>;
+}
+
+export async function startNameServer(): Promise<RunningNameServer> {
+  const nameServer = createNameServer({ host: "127.0.0.1", listenPort: 0 });
+  const port = await nameServer.start();
+  return { nameServer, addr: `127.0.0.1:${port}`, close: () => nameServer.close() };
+}
+
+/** Small files so tests do not preallocate 1 GiB segments. */
+export const smallStoreConfig: Partial<BrokerConfig> = Object.freeze({
+  mappedFileSizeCommitLog: 16 * 1024 * 1024,
+  mappedFileSizeConsumeQueue: 100_000 * 20,
+});
+
+export interface RunningBroker {
+  broker: Broker;
+  dir: string;
+  addr: string;
+  /** Closes the broker; the directory stays (a restart test reopens it). */
+  close(): Promise<void>;
+}
+
+/** A broker on a free port with its store under `dir` (a new temp dir by default). */
+export async function startBroker(
+  opts: {
+    namesrvAddr?: string;
+    dir?: string;
+    config?: Partial<BrokerConfig>;
+    options?: Partial<Omit<BrokerOptions, "config">>;
+  } = {},
+): Promise<RunningBroker> {
+  const dir = opts.dir ?? tempDir("bunmq-broker-");
+  const broker = createBroker({
+    config: {
+      ...smallStoreConfig,
+      brokerIP1: "127.0.0.1",
+      bindAddress: "127.0.0.1",
+      listenPort: 0,
+      storePathRootDir: dir,
+      namesrvAddr: opts.namesrvAddr ?? "",
+      ...opts.config,
+    },
+    logger: testLogger,
+    ...opts.options,
+  });
+  await broker.start();
+  return { broker, dir, addr: broker.brokerAddr, close: () => broker.close() };
+}
+
+export interface ChildRole {
+  proc: Subprocess<"ignore", "pipe", "pipe">;
+  /** Lines printed so far on stdout. */
+  lines: string[];
+  /** Resolves with the first stdout line matching `re`. */
+  waitForLine(re: RegExp, timeoutMs?: number): Promise<string>;
+  /** SIGTERM, then wait for the exit code. */
+  stop(): Promise<number>;
+}
+
+/** Runs `bun run bin/<role>.ts ...args` as a child process (killed by pid). */
+export function spawnRole(role: string, args: string[], env: Record<string, string> = {}): ChildRole {
+  const proc = spawn([process.execPath, "run", join(import.meta.dir, "..", "bin", `${role}.ts`), ...args], {
+    stdin: "ignore",
+    stdout: "pipe",
+    stderr: "pipe",
+    env: { ...process.env, BUNMQ_LOG_LEVEL: "warn", ...env },
+  });
+  const lines: string[] = [];
+  void (async () => {
+    const decoder = new TextDecoder();
+    let rest = "";
+    for await (const chunk of proc.stdout) {
+      rest += decoder.decode(chunk, { stream: true });
+      let nl = rest.indexOf("\n");
+      while (nl >= 0) {
+        lines.push(rest.slice(0, nl));
+        rest = rest.slice(nl + 1);
+        nl = rest.indexOf("\n");
+      }
+    }
+  })();
+  return {
+    proc,
+    lines,
+    waitForLine: (re, timeoutMs = 15_000) =>
+      waitFor(`a line matching ${re} from ${role}`, () => lines.find((l) => re.test(l)), timeoutMs),
+    async stop() {
+      proc.kill("SIGTERM");
+      return proc.exited;
+    },
+  };
+}
