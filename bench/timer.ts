@@ -181,7 +181,9 @@ if (isFullRun || args.docs) {
     "",
     `Target: p99 lateness < 100 ms — ${lateness.p99 < 100 ? "met" : "NOT met"}. Lateness is ms-resolution ` +
       "Date.now(); a slot fires at its end, so the precision bounds the rounding part of it; the handler here " +
-      "does no work (the broker's re-put adds its own time).",
+      "does no work (the broker's re-put adds its own time). The tail (p99.9, max) varies from run to run: it " +
+      "follows pauses on the shared 2-core box (GC, a slow fdatasync of a progress record, which the next batch " +
+      "waits for).",
   ].join("\n");
   let doc = "";
   try {

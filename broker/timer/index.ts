@@ -4,9 +4,5 @@
  */
 export type { TimerCancel, TimerDueHandler, TimerEntry, TimerSchedule, TimerStats } from "./timer-entry.ts";
 export { TIMER_KEY_MAX_BYTES, TIMER_RECORD_SIZE } from "./timer-record.ts";
-export {
-  createTimerStore,
-  defaultTimerStoreOptions,
-  TimerStore,
-  type TimerStoreOptions,
-} from "./timer-store.ts";
+export { createTimerStore, TimerStore } from "./timer-store.ts";
+export { defaultTimerStoreOptions, type TimerStoreOptions } from "./timer-store-options.ts";

@@ -4,7 +4,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { MqError } from "../../proto/error.ts";
 import { ResponseCode } from "../../proto/response-code.ts";
-import { createTimerStore, type TimerEntry, type TimerStore, type TimerStoreOptions } from "./index.ts";
+import {
+  createTimerStore,
+  type TimerEntry,
+  type TimerSchedule,
+  type TimerStore,
+  type TimerStoreOptions,
+} from "./index.ts";
 import { segmentFileName } from "./timer-log.ts";
 import { TIMER_RECORD_SIZE } from "./timer-record.ts";
 
@@ -132,6 +138,11 @@ describe("timer store", () => {
       expect(err.code).toBe(ResponseCode.INVALID_PARAMETER);
       expect(err.message).toMatch(/^timer (deliverAtMs|commitLogOffset|size|queueId|key) must/);
     }
+    const missing = await rejection(store.schedule(null as unknown as TimerSchedule));
+    expect([missing.code, missing.message]).toEqual([
+      ResponseCode.INVALID_PARAMETER,
+      "timer schedule needs a request object",
+    ]);
     await store.schedule({
       deliverAtMs: clock.now + 3 * 86_400_000,
       commitLogOffset: 9,
@@ -224,9 +235,31 @@ describe("timer store", () => {
     expect(first.stats()).toMatchObject({ pending: 20, inFlight: 10 });
     await closeStore(first);
     const second = await open(dir, { clock: clock.read, maxBatch: 10 });
+    // A newcomer for the partly delivered slot goes after it and must not shift the recorded count.
+    await second.schedule({ deliverAtMs: clock.now, commitLogOffset: 99, size: 1 });
     const { got } = collect(second, clock.read);
     await second.deliverDue();
-    expect(got.map((e) => e.commitLogOffset)).toEqual(Array.from({ length: 20 }, (_, i) => 10 + i));
+    expect(got.length).toBe(20);
+    clock.now += 1; // its slot is the one just after the closed slot
+    await second.deliverDue();
+    expect(got.map((e) => e.commitLogOffset)).toEqual([...Array.from({ length: 20 }, (_, i) => 10 + i), 99]);
+    await closeStore(second);
+    const third = await open(dir, { clock: clock.read });
+    expect(third.stats().pending).toBe(0);
+  });
+
+  test("without syncFlush still keeps what was scheduled across a clean close", async () => {
+    const dir = tempDir();
+    const clock = manualClock();
+    const first = await open(dir, { clock: clock.read, syncFlush: false, flushIntervalMs: 20 });
+    await Promise.all(
+      Array.from({ length: 50 }, (_, i) =>
+        first.schedule({ deliverAtMs: clock.now + i, commitLogOffset: i, size: 1 }),
+      ),
+    );
+    await closeStore(first);
+    const second = await open(dir, { clock: clock.read });
+    expect(second.stats().pending).toBe(50);
   });
 
   test("hands a failed batch again until the handler succeeds", async () => {

@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import { MqError } from "../../proto/error.ts";
 import { ResponseCode } from "../../proto/response-code.ts";
+import { checkTimerSchedule, invalidTimerParameter as invalid } from "./check-timer-schedule.ts";
 import { recoverTimerLog } from "./recover-timer-log.ts";
 import { type LastProgress, replayTimerLog } from "./replay-timer-log.ts";
 import {
@@ -14,92 +15,16 @@ import {
   toTimerEntry,
 } from "./timer-entry.ts";
 import { TimerLog } from "./timer-log.ts";
+import { encodeTimerRecord, TIMER_RECORD_SIZE, TimerRecordKind } from "./timer-record.ts";
 import {
-  encodeTimerRecord,
-  keyByteLength,
-  TIMER_KEY_MAX_BYTES,
-  TIMER_RECORD_SIZE,
-  TimerRecordKind,
-} from "./timer-record.ts";
+  checkTimerStoreOptions,
+  defaultTimerStoreOptions,
+  type TimerStoreOptions,
+} from "./timer-store-options.ts";
 import { createTimerWheel, type TimerWheel } from "./timer-wheel.ts";
-
-export interface TimerStoreOptions {
-  /** Directory of the timer store; the log lives in `<dir>/timerlog/`. Required. */
-  dir: string;
-  /** Wall clock in ms since the epoch; inject one in tests and drive delivery with `deliverDue()`. */
-  clock: () => number;
-  /**
-   * Slot width of the wheel in ms (RocketMQ timerPrecisionMs, 1000 there). A slot fires at its end, so an
-   * entry is late by less than this plus scheduling noise; 10 ms keeps p99 lateness far under 100 ms while
-   * waking at most 100 times a second.
-   */
-  precisionMs: number;
-  /** Largest accepted delay (RocketMQ timerMaxDelaySec, 3 days). Later times are refused. */
-  maxDelayMs: number;
-  /** true: schedule/cancel resolve after fdatasync (group commit); false: after the write, synced periodically. */
-  syncFlush: boolean;
-  /** With syncFlush false, the fdatasync period (RocketMQ timerFlushIntervalMs). */
-  flushIntervalMs: number;
-  /** Bytes per timer log segment; a multiple of the 96-byte record. */
-  segmentBytes: number;
-  /** Most entries handed to the handler in one call. */
-  maxBatch: number;
-  /** Pause before handing a batch again after the handler failed. */
-  retryDelayMs: number;
-  /** The oldest segment is compacted (live entries copied forward, file deleted) at or below this live ratio. */
-  compactLiveRatio: number;
-  /** Told about handler failures (the batch is retried) and background write failures. */
-  onError: (err: MqError) => void;
-}
-
-export const defaultTimerStoreOptions: Readonly<TimerStoreOptions> = Object.freeze({
-  dir: "",
-  clock: Date.now,
-  precisionMs: 10,
-  maxDelayMs: 259_200_000,
-  syncFlush: true,
-  flushIntervalMs: 1000,
-  segmentBytes: TIMER_RECORD_SIZE * 1_048_576,
-  maxBatch: 1024,
-  retryDelayMs: 1000,
-  compactLiveRatio: 0.25,
-  onError: (err: MqError) => console.error(`timer store: ${err.message}`),
-});
 
 /** Longest single wait; a longer one is re-armed, so a wall-clock jump is noticed within this time. */
 const MAX_ARM_MS = 60_000;
-
-function invalid(message: string): MqError {
-  return new MqError(ResponseCode.INVALID_PARAMETER, message);
-}
-
-function checkOptions(o: TimerStoreOptions): void {
-  if (typeof o.dir !== "string" || o.dir === "") throw invalid("TimerStoreOptions.dir is required");
-  if (!Number.isInteger(o.precisionMs) || o.precisionMs < 1 || o.precisionMs > 60_000) {
-    throw invalid(`TimerStoreOptions.precisionMs must be an integer from 1 to 60000, got ${o.precisionMs}`);
-  }
-  if (!Number.isSafeInteger(o.maxDelayMs) || o.maxDelayMs < 1) {
-    throw invalid(`TimerStoreOptions.maxDelayMs must be a positive integer, got ${o.maxDelayMs}`);
-  }
-  if (
-    !Number.isSafeInteger(o.segmentBytes) ||
-    o.segmentBytes < TIMER_RECORD_SIZE ||
-    o.segmentBytes % TIMER_RECORD_SIZE
-  ) {
-    throw invalid(
-      `TimerStoreOptions.segmentBytes must be a multiple of ${TIMER_RECORD_SIZE}, got ${o.segmentBytes}`,
-    );
-  }
-  if (!Number.isInteger(o.maxBatch) || o.maxBatch < 1) {
-    throw invalid(`TimerStoreOptions.maxBatch must be a positive integer, got ${o.maxBatch}`);
-  }
-  if (!(o.compactLiveRatio >= 0 && o.compactLiveRatio < 1)) {
-    throw invalid(`TimerStoreOptions.compactLiveRatio must be in [0, 1), got ${o.compactLiveRatio}`);
-  }
-  if (!(o.flushIntervalMs > 0) || !(o.retryDelayMs >= 0)) {
-    throw invalid("TimerStoreOptions.flushIntervalMs must be > 0 and retryDelayMs >= 0");
-  }
-}
 
 /**
  * Opens (recovering) the durable timer store for delay/timer messages.
@@ -110,7 +35,7 @@ function checkOptions(o: TimerStoreOptions): void {
  */
 export async function createTimerStore(options: Partial<TimerStoreOptions>): Promise<TimerStore> {
   const o: TimerStoreOptions = { ...defaultTimerStoreOptions, ...options };
-  checkOptions(o);
+  checkTimerStoreOptions(o);
   return new TimerStore(o);
 }
 
@@ -157,34 +82,11 @@ export class TimerStore {
    */
   async schedule(request: TimerSchedule): Promise<TimerEntry> {
     this.checkOpen();
-    const { deliverAtMs, commitLogOffset, size } = request;
-    const queueId = request.queueId ?? 0;
-    const key = request.key ?? "";
-    if (!Number.isSafeInteger(deliverAtMs) || deliverAtMs < 0) {
-      throw invalid(
-        `timer deliverAtMs must be a non-negative integer of ms since the epoch, got ${deliverAtMs}`,
-      );
-    }
-    const now = this.o.clock();
-    if (deliverAtMs - now > this.o.maxDelayMs) {
-      throw new MqError(
-        ResponseCode.MESSAGE_ILLEGAL,
-        `timer message illegal: deliverAtMs ${deliverAtMs} is ${deliverAtMs - now} ms ahead, beyond the ` +
-          `maximum delay of ${this.o.maxDelayMs} ms (timerMaxDelaySec ${Math.floor(this.o.maxDelayMs / 1000)})`,
-      );
-    }
-    if (!Number.isSafeInteger(commitLogOffset) || commitLogOffset < 0) {
-      throw invalid(`timer commitLogOffset must be a non-negative integer, got ${commitLogOffset}`);
-    }
-    if (!Number.isInteger(size) || size <= 0 || size > 0x7fffffff) {
-      throw invalid(`timer size must be a positive 32-bit integer, got ${size}`);
-    }
-    if (!Number.isInteger(queueId) || queueId < -0x80000000 || queueId > 0x7fffffff) {
-      throw invalid(`timer queueId must be a 32-bit integer, got ${queueId}`);
-    }
-    if (typeof key !== "string" || keyByteLength(key) > TIMER_KEY_MAX_BYTES) {
-      throw invalid(`timer key must be a string of at most ${TIMER_KEY_MAX_BYTES} UTF-8 bytes`);
-    }
+    const { deliverAtMs, commitLogOffset, size, queueId, key } = checkTimerSchedule(
+      request,
+      this.o.clock(),
+      this.o.maxDelayMs,
+    );
     const entry: SlotEntry = {
       id: 0,
       deliverAtMs,
