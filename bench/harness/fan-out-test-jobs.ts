@@ -29,3 +29,11 @@ export const failAfterReady: GeneratorJob<Record<string, never>> = async (_param
   await ctl.ready();
   throw new Error("job broke on purpose");
 };
+
+/** Reaches params.n and then waits to be stopped, like a consumer whose messages were lost. */
+export const stallAt: GeneratorJob<{ n: number }> = async ({ n }, ctl) => {
+  await ctl.ready();
+  ctl.progress(n);
+  await ctl.stop;
+  return { count: n };
+};

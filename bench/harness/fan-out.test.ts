@@ -68,4 +68,18 @@ describe("fanOut", () => {
     });
     await expect(run).rejects.toThrow("has no job noSuchJob");
   }, 30_000);
+
+  test("fails when progress stands still short of the total", async () => {
+    const run = fanOut({
+      module: jobs,
+      job: "stallAt",
+      params: [{ n: 5 }],
+      total: 10,
+      stopAtTotal: true,
+      window: recordingWindow(),
+      timeoutMs: 20_000,
+      stallTimeoutMs: 300,
+    });
+    await expect(run).rejects.toThrow("progress stuck at 5 of 10");
+  }, 30_000);
 });

@@ -20,9 +20,12 @@ export interface FanOutOptions<P> {
   stopAtTotal: boolean;
   window: WorkloadWindow;
   timeoutMs: number;
+  /** Fails the run when the summed progress stands still this long after go (e.g. lost messages). */
+  stallTimeoutMs?: number;
 }
 
 export const defaultFanOutTimeoutMs = 600_000;
+export const defaultStallTimeoutMs = 30_000;
 
 interface Child {
   proc: Subprocess<"pipe", "pipe", "pipe">;
@@ -51,6 +54,8 @@ export async function fanOut<P>(options: FanOutOptions<P>): Promise<ClientRun> {
 
   let goAt = 0;
   let doneAt = 0;
+  let movedAt = 0;
+  const stallMs = options.stallTimeoutMs ?? defaultStallTimeoutMs;
   let wake: () => void = () => {};
   const changed = () => wake();
   const send = (line: string) => {
@@ -66,6 +71,7 @@ export async function fanOut<P>(options: FanOutOptions<P>): Promise<ClientRun> {
     if (line === "ready") c.ready = true;
     else if (line.startsWith("progress ")) {
       c.progress = Number(line.slice(9));
+      movedAt = performance.now();
       if (doneAt === 0 && goAt > 0 && total() >= options.total) {
         doneAt = performance.now();
         options.window.end();
@@ -104,8 +110,14 @@ export async function fanOut<P>(options: FanOutOptions<P>): Promise<ClientRun> {
         const why = failed.error ?? `exited without a result (${failed.proc.exitCode})`;
         throw new Error(`generator ${options.job} failed: ${why} ${failed.stderr.slice(-1500)}`);
       }
-      const left = deadline - performance.now();
+      const now = performance.now();
+      const left = deadline - now;
       if (left <= 0) throw new Error(`generator ${options.job}: ${what} not within ${options.timeoutMs} ms`);
+      if (goAt > 0 && doneAt === 0 && now - Math.max(goAt, movedAt) > stallMs) {
+        throw new Error(
+          `generator ${options.job}: progress stuck at ${total()} of ${options.total} for ${stallMs} ms`,
+        );
+      }
       await new Promise<void>((r) => {
         wake = r;
         setTimeout(r, Math.min(left, 250));
@@ -117,6 +129,7 @@ export async function fanOut<P>(options: FanOutOptions<P>): Promise<ClientRun> {
     await waitFor("ready", () => children.every((c) => c.ready));
     options.window.begin();
     goAt = performance.now();
+    movedAt = goAt;
     send("go");
     await waitFor("results", () => children.every((c) => c.result));
     await Promise.all(pumps);

@@ -24,9 +24,14 @@ export class LatencyRecorder {
 
   /** Call from the consumer for every message body; redeliveries and strangers are ignored. */
   receive(body: Uint8Array): void {
-    const at = wallClockMs();
     const { seq, sentAtMs } = readStamp(body);
-    if (seq >= this.expected || this.seen[seq] === 1) return;
+    this.receiveStamp(seq, sentAtMs);
+  }
+
+  /** The same, for a client that carries the stamp beside the body (e.g. as text fields). */
+  receiveStamp(seq: number, sentAtMs: number): void {
+    const at = wallClockMs();
+    if (!Number.isInteger(seq) || seq < 0 || seq >= this.expected || this.seen[seq] === 1) return;
     this.seen[seq] = 1;
     this.latenciesMs.push(at - sentAtMs);
     if (this.received === this.expected) this.waiter?.();
@@ -49,8 +54,8 @@ export interface FixedRateOptions {
   rate: number;
   seconds: number;
   messageSize: number;
-  /** Sends one message; the promise settles when the broker acked it. */
-  send(body: Uint8Array, seq: number): Promise<unknown>;
+  /** Sends one message; the promise settles when the broker acked it. sentAtMs is also in the body. */
+  send(body: Uint8Array, seq: number, sentAtMs: number): Promise<unknown>;
   recorder: LatencyRecorder;
   window: WorkloadWindow;
   /** How long to wait for stragglers after the last send. */
@@ -82,7 +87,7 @@ export async function runFixedRate(o: FixedRateOptions): Promise<LatencyRun> {
       const at = wallClockMs();
       lagsMs.push(at - (start + sent * intervalMs));
       const body = stampPayload(makePayload(o.messageSize), sent, at);
-      const p: Promise<unknown> = o.send(body, sent).then(
+      const p: Promise<unknown> = o.send(body, sent, at).then(
         () => pending.delete(p),
         (e: unknown) => {
           sendError ??= e;

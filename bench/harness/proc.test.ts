@@ -1,6 +1,13 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import type { Subprocess } from "bun";
-import { clockTicksPerSecond, descendants, readCpuTicks, readRssBytes, treeUsage } from "./proc.ts";
+import {
+  clockTicksPerSecond,
+  descendants,
+  isRunning,
+  readCpuTicks,
+  readRssBytes,
+  treeUsage,
+} from "./proc.ts";
 
 const started: Subprocess[] = [];
 afterEach(() => {
@@ -41,6 +48,8 @@ describe("proc", () => {
     const p = Bun.spawn(["true"]);
     await p.exited;
     expect(readCpuTicks(p.pid)).toBeUndefined();
+    expect(isRunning(p.pid)).toBe(false);
+    expect(isRunning(process.pid)).toBe(true);
     expect(readRssBytes(p.pid)).toBeUndefined();
     expect(readCpuTicks(process.pid)).toBeGreaterThanOrEqual(0);
     expect(readRssBytes(process.pid)).toBeGreaterThan(1024 * 1024);

@@ -73,6 +73,13 @@ export function readCpuTicks(pid: number): number | undefined {
   return Number(rest[11]) + Number(rest[12]) + Number(rest[13]) + Number(rest[14]);
 }
 
+/** True while pid runs; a zombie (exited, not yet reaped by its new parent) counts as ended. */
+export function isRunning(pid: number): boolean {
+  const text = readOrUndefined(`/proc/${pid}/stat`);
+  if (!text) return false;
+  return text.slice(text.lastIndexOf(")") + 2, text.lastIndexOf(")") + 3) !== "Z";
+}
+
 /** VmRSS of pid in bytes; undefined once the process is gone (or for a zombie). */
 export function readRssBytes(pid: number): number | undefined {
   const text = readOrUndefined(`/proc/${pid}/status`);

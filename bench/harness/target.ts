@@ -3,6 +3,12 @@
  * paths in bench/targets/. The suite (suite.ts) drives targets one at a time, never two at once.
  */
 
+/**
+ * "machine crash": the ack waits for fsync/fdatasync (power loss keeps it).
+ * "process crash": the ack waits for write(2) to the page cache only.
+ */
+export type AckSurvives = "process crash" | "machine crash";
+
 /** What a target's start() reports. */
 export interface StartInfo {
   /** From spawning the server until it first answered a real protocol request. */
@@ -59,8 +65,10 @@ export interface Target {
   readonly name: string;
   /** Product and version, e.g. "Redis 7.0.15 (Streams)". */
   readonly system: string;
-  /** What an ack means here: which failure it survives. */
+  /** What an ack means here, in a sentence or two. */
   readonly durability: string;
+  /** The worst failure an acked message survives: compare like with like. */
+  readonly ackSurvives: AckSurvives;
   start(): Promise<StartInfo>;
   /** Root pids of the running server; empty before start(). */
   serverPids(): number[];

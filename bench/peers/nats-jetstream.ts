@@ -1,10 +1,12 @@
 /**
  * NATS JetStream as a peer: nats-server -js with file storage, one replica; JetStream publish with
- * PubAck, a durable pull consumer with explicit per-message acks.
+ * PubAck, a durable pull consumer with explicit per-message acks (spoken through core NATS, see
+ * the jobs file).
  */
 import { join } from "node:path";
 import { AckPolicy, DeliverPolicy, type NatsConnection, StorageType } from "nats";
 import {
+  type AckSurvives,
   type ClientRun,
   commandOutputLine,
   defaultFanOutTimeoutMs,
@@ -22,7 +24,13 @@ import {
   type WorkloadContext,
   waitUntil,
 } from "../harness/index.ts";
-import { connectNats, type NatsConsumeParams, type NatsPublishParams } from "./nats-jetstream-jobs.ts";
+import {
+  connectNats,
+  createAckedPublisher,
+  type NatsConsumeParams,
+  type NatsPublishParams,
+  startPuller,
+} from "./nats-jetstream-jobs.ts";
 
 export interface NatsJetStreamTargetOptions {
   publishProcesses: number;
@@ -35,7 +43,7 @@ export interface NatsJetStreamTargetOptions {
 export const defaultNatsJetStreamTargetOptions: Readonly<NatsJetStreamTargetOptions> = Object.freeze({
   publishProcesses: 2,
   consumeProcesses: 2,
-  publishInFlight: 256,
+  publishInFlight: 1000,
   consumeBatch: 1000,
   startTimeoutMs: 30_000,
 });
@@ -51,6 +59,7 @@ export class NatsJetStreamTarget implements Target {
   readonly name = "nats-jetstream-file";
   readonly system: string;
   readonly durability = DURABILITY;
+  readonly ackSurvives: AckSurvives = "process crash";
   private readonly options: NatsJetStreamTargetOptions;
   private server: ServerProcess | undefined;
   private dir = "";
@@ -160,14 +169,8 @@ export class NatsJetStreamTarget implements Target {
         deliver_policy: DeliverPolicy.New,
       });
       const recorder = new LatencyRecorder(Math.round(rate * seconds));
-      const messages = await (await consumerConn.jetstream().consumers.get("W3", "w3")).consume({
-        max_messages: 100,
-        callback: (m) => {
-          recorder.receive(m.data);
-          m.ack();
-        },
-      });
-      const js = producer.jetstream();
+      const puller = startPuller(consumerConn, "W3", "w3", 100, (m) => recorder.receive(m.data));
+      const publish = createAckedPublisher(producer);
       try {
         return await runFixedRate({
           rate,
@@ -176,10 +179,10 @@ export class NatsJetStreamTarget implements Target {
           recorder,
           window: ctx.window,
           drainMs: 10_000,
-          send: (body) => js.publish("w3", body),
+          send: (body) => publish("w3", body),
         });
       } finally {
-        messages.stop();
+        puller.stop();
       }
     } finally {
       await Promise.all([producer.close(), consumerConn.close()]);

@@ -7,6 +7,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { ChannelModel } from "amqplib";
 import {
+  type AckSurvives,
   type ClientRun,
   defaultFanOutTimeoutMs,
   fanOut,
@@ -74,6 +75,7 @@ export class RabbitMqTarget implements Target {
   readonly name: string;
   readonly system: string;
   readonly durability: string;
+  readonly ackSurvives: AckSurvives;
   private readonly options: RabbitMqTargetOptions;
   private epmd: ServerProcess | undefined;
   private server: ServerProcess | undefined;
@@ -85,6 +87,7 @@ export class RabbitMqTarget implements Target {
     this.name = `rabbitmq-${this.options.queueType}`;
     this.system = `RabbitMQ ${rabbitVersion(this.options.serverScript)} (${this.options.queueType} queue)`;
     this.durability = DURABILITY[this.options.queueType];
+    this.ackSurvives = this.options.queueType === "quorum" ? "machine crash" : "process crash";
   }
 
   async start(): Promise<StartInfo> {

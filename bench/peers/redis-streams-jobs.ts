@@ -1,5 +1,10 @@
-/** Load-generator jobs for Redis Streams (run in child processes by fanOut). */
-import Redis from "ioredis";
+/**
+ * Load-generator jobs for Redis Streams (run in child processes by fanOut). They use Bun's built-in
+ * RedisClient: it pipelines every command issued before the previous replies arrive and parses
+ * replies natively, for about 3 µs of client CPU per XADD where ioredis needed 12-25 µs, more than
+ * redis-server itself. It speaks RESP3, so XREADGROUP answers a map { stream: entries }.
+ */
+import { RedisClient } from "bun";
 import type { GeneratorJob } from "../harness/index.ts";
 import { makePayload } from "../harness/index.ts";
 
@@ -8,9 +13,7 @@ export interface RedisPublishParams {
   stream: string;
   n: number;
   messageSize: number;
-  /** XADDs per pipeline. */
-  batch: number;
-  /** Pipelines in flight at once. */
+  /** XADDs awaiting their reply at once. */
   inFlight: number;
 }
 
@@ -23,87 +26,69 @@ export interface RedisConsumeParams {
   batch: number;
 }
 
-/** A client that fails fast instead of retrying, speaking RESP2 so that entriesOf() can parse replies. */
-export function connectRedis(port: number): Redis {
-  return new Redis({
-    host: "127.0.0.1",
-    port,
-    protocol: 2,
-    lazyConnect: true,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
+export async function connectRedis(port: number): Promise<RedisClient> {
+  const client = new RedisClient(`redis://127.0.0.1:${port}`, {
+    autoReconnect: false,
+    enableOfflineQueue: false,
+    connectionTimeout: 2000,
   });
+  await client.connect();
+  return client;
 }
 
-/** XREADGROUP's RESP2 reply: [[stream, [[id, [field, value, ...]], ...]]] or null on timeout. */
-export function entriesOf(reply: unknown): { id: Buffer; body: Buffer }[] {
-  if (reply === null) return [];
-  const out: { id: Buffer; body: Buffer }[] = [];
-  for (const [, entries] of reply as [Buffer, [Buffer, Buffer[] | null][]][]) {
-    for (const [id, fields] of entries) {
-      // fields is null for an entry deleted after delivery; there is none in these runs.
-      if (fields) out.push({ id, body: fields[1] });
-    }
-  }
-  return out;
+export type StreamEntry = [id: string, fields: string[]];
+
+/** The entries of an XREADGROUP reply for one stream; null (BLOCK timed out) gives none. */
+export function entriesOf(reply: unknown, stream: string): StreamEntry[] {
+  if (reply === null || reply === undefined) return [];
+  return ((reply as Record<string, StreamEntry[]>)[stream] ?? []).filter((e) => e[1] !== null);
 }
 
 export const redisPublish: GeneratorJob<RedisPublishParams> = async (p, ctl) => {
-  const redis = connectRedis(p.port);
-  await redis.connect();
-  const body = Buffer.from(makePayload(p.messageSize));
+  const redis = await connectRedis(p.port);
+  // The client takes binary-safe buffers for arguments (its send() signature says string).
+  const body = Buffer.from(makePayload(p.messageSize)) as unknown as string;
+  const args = [p.stream, "*", "d", body];
   await ctl.ready();
   let issued = 0;
   let acked = 0;
-  const lane = async () => {
-    while (issued < p.n) {
-      const k = Math.min(p.batch, p.n - issued);
-      issued += k;
-      const pipeline = redis.pipeline();
-      for (let i = 0; i < k; i++) pipeline.xadd(p.stream, "*", "d", body);
-      const results = await pipeline.exec();
-      for (const [err] of results ?? []) if (err) throw err;
-      acked += k;
-      ctl.progress(acked);
-    }
-  };
-  await Promise.all(Array.from({ length: p.inFlight }, lane));
-  redis.disconnect();
+  await new Promise<void>((resolve, reject) => {
+    const pump = () => {
+      while (issued < p.n && issued - acked < p.inFlight) {
+        issued++;
+        redis.send("XADD", args).then(() => {
+          acked++;
+          ctl.progress(acked);
+          if (acked === p.n) resolve();
+          else pump();
+        }, reject);
+      }
+    };
+    pump();
+  });
+  redis.close();
   return { count: acked };
 };
 
 export const redisConsume: GeneratorJob<RedisConsumeParams> = async (p, ctl) => {
-  const redis = connectRedis(p.port);
-  await redis.connect();
+  const redis = await connectRedis(p.port);
   await ctl.ready();
   let count = 0;
-  let toAck: Buffer[] = [];
+  let toAck: string[] = [];
+  const read = ["GROUP", p.group, p.consumer, "COUNT", String(p.batch)];
   while (!ctl.stopped) {
-    // A message counts once its XACK is answered. That XACK rides in the same round trip as the
-    // next read, which then must not block (BLOCK only when nothing is waiting to be acked).
-    const pipeline = redis.pipeline();
-    if (toAck.length > 0) pipeline.xack(p.stream, p.group, ...toAck);
-    const block = toAck.length > 0 ? [] : ["BLOCK", 100];
-    pipeline.callBuffer(
-      "XREADGROUP",
-      "GROUP",
-      p.group,
-      p.consumer,
-      "COUNT",
-      p.batch,
-      ...block,
-      "STREAMS",
-      p.stream,
-      ">",
-    );
-    const results = (await pipeline.exec()) ?? [];
-    for (const [err] of results) if (err) throw err;
-    if (toAck.length > 0) {
+    // A message counts once its XACK is answered. That XACK is pipelined with the next read,
+    // which then must not block (BLOCK only when nothing is waiting to be acked).
+    const acking = toAck.length > 0 ? redis.send("XACK", [p.stream, p.group, ...toAck]) : undefined;
+    const block = toAck.length > 0 ? [] : ["BLOCK", "100"];
+    const reading = redis.send("XREADGROUP", [...read, ...block, "STREAMS", p.stream, ">"]);
+    if (acking) {
+      await acking;
       count += toAck.length;
       ctl.progress(count);
     }
-    toAck = entriesOf(results[results.length - 1][1]).map((e) => e.id);
+    toAck = entriesOf(await reading, p.stream).map((e) => e[0]);
   }
-  redis.disconnect();
+  redis.close();
   return { count };
 };

@@ -1,10 +1,11 @@
 /**
  * Redis Streams as a peer: redis-server with an append-only file, XADD to publish, a consumer
- * group with XREADGROUP + XACK to consume.
+ * group with XREADGROUP + XACK to consume, through Bun's built-in RedisClient (see the jobs file).
  */
 import { join } from "node:path";
-import type Redis from "ioredis";
+import type { RedisClient } from "bun";
 import {
+  type AckSurvives,
   type ClientRun,
   commandOutputLine,
   defaultFanOutTimeoutMs,
@@ -34,7 +35,6 @@ export interface RedisStreamsTargetOptions {
   /** Generator processes (a workload's ctx.processes, when > 0, wins). */
   publishProcesses: number;
   consumeProcesses: number;
-  publishBatch: number;
   publishInFlight: number;
   consumeBatch: number;
   startTimeoutMs: number;
@@ -43,9 +43,8 @@ export interface RedisStreamsTargetOptions {
 export const defaultRedisStreamsTargetOptions: Readonly<RedisStreamsTargetOptions> = Object.freeze({
   appendfsync: "always",
   publishProcesses: 2,
-  consumeProcesses: 2,
-  publishBatch: 100,
-  publishInFlight: 4,
+  consumeProcesses: 1,
+  publishInFlight: 2000,
   consumeBatch: 500,
   startTimeoutMs: 30_000,
 });
@@ -66,6 +65,7 @@ export class RedisStreamsTarget implements Target {
   readonly name: string;
   readonly system: string;
   readonly durability: string;
+  readonly ackSurvives: AckSurvives;
   private readonly options: RedisStreamsTargetOptions;
   private server: ServerProcess | undefined;
   private dir = "";
@@ -77,6 +77,7 @@ export class RedisStreamsTarget implements Target {
     const banner = commandOutputLine(["redis-server", "--version"]);
     this.system = `Redis ${banner.match(/v=(\S+)/)?.[1] ?? "?"} Streams`;
     this.durability = DURABILITY[this.options.appendfsync];
+    this.ackSurvives = this.options.appendfsync === "always" ? "machine crash" : "process crash";
   }
 
   async start(): Promise<StartInfo> {
@@ -107,13 +108,11 @@ export class RedisStreamsTarget implements Target {
     await waitUntil(
       "redis-server serving",
       async () => {
-        const redis = connectRedis(this.port);
-        redis.on("error", () => {}); // refused while starting: connect() rejects, the probe retries
+        const redis = await connectRedis(this.port);
         try {
-          await redis.connect();
-          return (await redis.ping()) === "PONG" ? true : undefined;
+          return (await redis.send("PING", [])) === "PONG" ? true : undefined;
         } finally {
-          redis.disconnect();
+          redis.close();
         }
       },
       {
@@ -136,7 +135,6 @@ export class RedisStreamsTarget implements Target {
       stream: "w1",
       n: share,
       messageSize: ctx.messageSize,
-      batch: this.options.publishBatch,
       inFlight: this.options.publishInFlight,
     }));
     return fanOut({
@@ -151,7 +149,7 @@ export class RedisStreamsTarget implements Target {
   }
 
   async consume(n: number, ctx: WorkloadContext): Promise<ClientRun> {
-    await this.withClient((r) => r.xgroup("CREATE", "w1", "w2", "0"));
+    await this.withClient((r) => r.send("XGROUP", ["CREATE", "w1", "w2", "0"]));
     const procs = this.processes(ctx, this.options.consumeProcesses);
     const params: RedisConsumeParams[] = Array.from({ length: procs }, (_, i) => ({
       port: this.port,
@@ -172,30 +170,18 @@ export class RedisStreamsTarget implements Target {
   }
 
   async latencyRun(rate: number, seconds: number, ctx: WorkloadContext): Promise<LatencyRun> {
-    const producer = connectRedis(this.port);
-    const consumer = connectRedis(this.port);
-    await Promise.all([producer.connect(), consumer.connect()]);
-    await consumer.xgroup("CREATE", "w3", "w3", "$", "MKSTREAM");
+    const producer = await connectRedis(this.port);
+    const consumer = await connectRedis(this.port);
+    await consumer.send("XGROUP", ["CREATE", "w3", "w3", "$", "MKSTREAM"]);
     const recorder = new LatencyRecorder(Math.round(rate * seconds));
     let stopped = false;
     const consuming = (async () => {
+      const read = ["GROUP", "w3", "c", "COUNT", "100", "BLOCK", "100", "STREAMS", "w3", ">"];
       while (!stopped) {
-        const reply = await consumer.callBuffer(
-          "XREADGROUP",
-          "GROUP",
-          "w3",
-          "c",
-          "COUNT",
-          100,
-          "BLOCK",
-          100,
-          "STREAMS",
-          "w3",
-          ">",
-        );
-        const entries = entriesOf(reply);
-        for (const e of entries) recorder.receive(e.body);
-        if (entries.length > 0) await consumer.xack("w3", "w3", ...entries.map((e) => e.id));
+        const entries = entriesOf(await consumer.send("XREADGROUP", read), "w3");
+        // The client returns field values as text, so the stamp travels in its own fields.
+        for (const [, fields] of entries) recorder.receiveStamp(Number(fields[3]), Number(fields[1]));
+        if (entries.length > 0) await consumer.send("XACK", ["w3", "w3", ...entries.map((e) => e[0])]);
       }
     })();
     try {
@@ -206,14 +192,23 @@ export class RedisStreamsTarget implements Target {
         recorder,
         window: ctx.window,
         drainMs: 10_000,
-        send: (body) =>
-          producer.xadd("w3", "*", "d", Buffer.from(body.buffer, body.byteOffset, body.byteLength)),
+        send: (body, seq, sentAtMs) =>
+          producer.send("XADD", [
+            "w3",
+            "*",
+            "t",
+            String(sentAtMs),
+            "s",
+            String(seq),
+            "d",
+            Buffer.from(body) as unknown as string,
+          ]),
       });
     } finally {
       stopped = true;
       await consuming.catch(() => {});
-      producer.disconnect();
-      consumer.disconnect();
+      producer.close();
+      consumer.close();
     }
   }
 
@@ -228,13 +223,12 @@ export class RedisStreamsTarget implements Target {
     return ctx.processes > 0 ? ctx.processes : fallback;
   }
 
-  private async withClient<T>(fn: (r: Redis) => Promise<T>): Promise<T> {
-    const redis = connectRedis(this.port);
-    await redis.connect();
+  private async withClient<T>(fn: (r: RedisClient) => Promise<T>): Promise<T> {
+    const redis = await connectRedis(this.port);
     try {
       return await fn(redis);
     } finally {
-      redis.disconnect();
+      redis.close();
     }
   }
 }
