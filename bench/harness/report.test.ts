@@ -26,7 +26,7 @@ function rep(msgsPerSec: number, p99Ms: number): RepFigures {
 }
 
 function result(name: string, ackSurvives: TargetResult["ackSurvives"], reps: RepFigures[]): TargetResult {
-  return { name, system: name, durability: "", ackSurvives, reps, errors: [] };
+  return { name, system: name, durability: "", ackSurvives, client: "", reps, errors: [] };
 }
 
 describe("report", () => {

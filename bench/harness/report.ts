@@ -24,6 +24,7 @@ export interface TargetSummary {
   system: string;
   durability: string;
   ackSurvives: AckSurvives;
+  client: string;
   reps: number;
   errors: string[];
   w1?: Spreads<ThroughputFigures>;
@@ -49,6 +50,7 @@ export function summarize(r: TargetResult): TargetSummary {
     system: r.system,
     durability: r.durability,
     ackSurvives: r.ackSurvives,
+    client: r.client,
     reps: r.reps.length,
     errors: r.errors,
     w1: spreadFields(r.reps.map((x) => x.w1)),
@@ -215,8 +217,8 @@ export function peersSection(i: ReportInput): string {
     `Every figure is the median over ${o.reps} repetition(s), with min–max in brackets. Messages are ` +
       `${o.messageSize} bytes. Each repetition starts the broker fresh on 127.0.0.1, with its data in a new temp ` +
       "folder, and stops it (by pid) afterwards. Repetitions are interleaved across brokers. Server CPU is the " +
-      "broker's process tree, read from /proc. Client CPU is what the load generators report. Both machines' " +
-      "2 cores are shared by client and server, so a client that needs a core takes it from the broker. Read " +
+      "broker's process tree, read from /proc. Client CPU is what the load generators report. Client and " +
+      `server share the machine's ${m.cpus} cores, so a client that needs a core takes it from the broker: read ` +
       "**server CPU µs/msg** as the like-for-like efficiency figure.",
     "",
     "### Durability: what an ack means",
@@ -224,6 +226,13 @@ export function peersSection(i: ReportInput): string {
     mdTable(
       ["target", "system", "an acked message survives", "how"],
       rows.map((t) => [t.name, t.system, t.ackSurvives, t.durability]),
+    ),
+    "",
+    "### Load generators",
+    "",
+    mdTable(
+      ["target", "client"],
+      rows.map((t) => [t.name, t.client]),
     ),
     "",
     `### W1: publish ${fmtNum(o.messages)} messages, durable as above`,

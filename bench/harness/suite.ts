@@ -78,6 +78,7 @@ export interface TargetResult {
   system: string;
   durability: string;
   ackSurvives: AckSurvives;
+  client: string;
   reps: RepFigures[];
   /** Set when a repetition failed; the other repetitions still count. */
   errors: string[];
@@ -190,6 +191,7 @@ export async function runSuite(targets: readonly Target[], o: SuiteOptions): Pro
     system: t.system,
     durability: t.durability,
     ackSurvives: t.ackSurvives,
+    client: t.client,
     reps: [],
     errors: [],
   }));

@@ -69,6 +69,8 @@ export interface Target {
   readonly durability: string;
   /** The worst failure an acked message survives: compare like with like. */
   readonly ackSurvives: AckSurvives;
+  /** The client library and how the generators use it, e.g. "amqplib, confirm channel, 500 in flight". */
+  readonly client: string;
   start(): Promise<StartInfo>;
   /** Root pids of the running server; empty before start(). */
   serverPids(): number[];

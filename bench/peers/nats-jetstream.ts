@@ -60,6 +60,7 @@ export class NatsJetStreamTarget implements Target {
   readonly system: string;
   readonly durability = DURABILITY;
   readonly ackSurvives: AckSurvives = "process crash";
+  readonly client: string;
   private readonly options: NatsJetStreamTargetOptions;
   private server: ServerProcess | undefined;
   private dir = "";
@@ -69,6 +70,11 @@ export class NatsJetStreamTarget implements Target {
     this.options = { ...defaultNatsJetStreamTargetOptions, ...options };
     const banner = commandOutputLine(["nats-server", "--version"]);
     this.system = `NATS JetStream ${banner.match(/v(\d\S*)/)?.[1] ?? "?"}`;
+    const o = this.options;
+    this.client =
+      `nats (nats.js) core protocol. W1: publish with a reply subject, PubAck counted, ${o.publishInFlight} in ` +
+      `flight per process, ${o.publishProcesses} processes. W2: durable pull consumer, pulls of ${o.consumeBatch}, ` +
+      `+ACK per message, ${o.consumeProcesses} processes.`;
   }
 
   async start(): Promise<StartInfo> {

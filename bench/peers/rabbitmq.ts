@@ -76,6 +76,7 @@ export class RabbitMqTarget implements Target {
   readonly system: string;
   readonly durability: string;
   readonly ackSurvives: AckSurvives;
+  readonly client: string;
   private readonly options: RabbitMqTargetOptions;
   private epmd: ServerProcess | undefined;
   private server: ServerProcess | undefined;
@@ -88,6 +89,13 @@ export class RabbitMqTarget implements Target {
     this.system = `RabbitMQ ${rabbitVersion(this.options.serverScript)} (${this.options.queueType} queue)`;
     this.durability = DURABILITY[this.options.queueType];
     this.ackSurvives = this.options.queueType === "quorum" ? "machine crash" : "process crash";
+    const o = this.options;
+    const consumers = o.queueType === "stream" ? 1 : o.consumeProcesses;
+    this.client =
+      `amqplib. W1: confirm channel, persistent messages, ${o.publishInFlight} unconfirmed per process, ` +
+      `${o.publishProcesses} processes. W2: basic.consume, prefetch ${o.prefetch}, multiple-ack every ` +
+      `${o.ackEvery}, ${consumers} process${consumers > 1 ? "es" : ""}` +
+      (o.queueType === "stream" ? " (x-stream-offset first; each stream consumer reads everything)." : ".");
   }
 
   async start(): Promise<StartInfo> {

@@ -66,6 +66,7 @@ export class RedisStreamsTarget implements Target {
   readonly system: string;
   readonly durability: string;
   readonly ackSurvives: AckSurvives;
+  readonly client: string;
   private readonly options: RedisStreamsTargetOptions;
   private server: ServerProcess | undefined;
   private dir = "";
@@ -78,6 +79,11 @@ export class RedisStreamsTarget implements Target {
     this.system = `Redis ${banner.match(/v=(\S+)/)?.[1] ?? "?"} Streams`;
     this.durability = DURABILITY[this.options.appendfsync];
     this.ackSurvives = this.options.appendfsync === "always" ? "machine crash" : "process crash";
+    const o = this.options;
+    this.client =
+      `Bun's built-in RedisClient (auto-pipelined). W1: XADD, ${o.publishInFlight} in flight per process, ` +
+      `${o.publishProcesses} processes. W2: XREADGROUP COUNT ${o.consumeBatch}, XACK pipelined with the next ` +
+      `read, ${o.consumeProcesses} process${o.consumeProcesses > 1 ? "es" : ""}.`;
   }
 
   async start(): Promise<StartInfo> {
