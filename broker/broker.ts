@@ -34,6 +34,8 @@ import { ScheduleService } from "./schedule/schedule-service.ts";
 import { createSender } from "./send.ts";
 import { createMessageStore, type MessageStore, type MessageStoreOptions } from "./store/index.ts";
 import { createSubscriptionGroupTable, type SubscriptionGroupTable } from "./subscription-group.ts";
+import { createTimerStore, type TimerStore } from "./timer/index.ts";
+import { deliverTimerMessages } from "./timer-messages.ts";
 import {
   createTopicConfigTable,
   PERM_INHERIT,
@@ -46,6 +48,7 @@ import {
   RMQ_SYS_OFFSET_MOVED_EVENT,
   RMQ_SYS_SCHEDULE_TOPIC,
   RMQ_SYS_SELF_TEST_TOPIC,
+  RMQ_SYS_WHEEL_TIMER_TOPIC,
 } from "./topic-validator.ts";
 
 /** broker.conf keys (config/roles.ts brokerSchema). */
@@ -90,6 +93,7 @@ interface Running {
   offsets: ConsumerOffsetTable;
   pop: PopService;
   schedule: ScheduleService;
+  timer: TimerStore;
   registration: Registration;
   client: RemotingClient;
   api: BrokerApi;
@@ -165,9 +169,10 @@ export class Broker {
     return this.mustRun().pop.revive();
   }
 
-  /** Delivers due delayed messages now (returns how many); for tests with an injected clock. */
-  deliverDelayed(): Promise<number> {
-    return this.mustRun().schedule.tick();
+  /** Delivers due delay-level and timer messages now (returns how many); for tests with an injected clock. */
+  async deliverDelayed(): Promise<number> {
+    const r = this.mustRun();
+    return (await r.schedule.tick()) + (await r.timer.deliverDue());
   }
 
   /** Writes consumer offsets and delay cursors now (they are also written on a timer and on close). */
@@ -271,6 +276,14 @@ export class Broker {
       onError,
     });
     schedule.start();
+    const timer = await createTimerStore({
+      dir: join(c.storePathRootDir, "timer"),
+      clock: o.clock,
+      maxDelayMs: c.timerMaxDelaySec * 1000,
+      syncFlush: c.flushDiskType === "SYNC_FLUSH",
+      onError,
+    });
+    deliverTimerMessages(timer, store, o.clock, onError);
 
     const sendConfig = {
       brokerName: c.brokerName,
@@ -278,10 +291,19 @@ export class Broker {
       autoCreateTopicEnable: c.autoCreateTopicEnable,
       autoCreateSubscriptionGroup: c.autoCreateSubscriptionGroup,
       delayLevelCount: delayLevels.length,
+      timerMaxDelayMs: c.timerMaxDelaySec * 1000,
     };
     const api = createLocalBrokerApi({
       identity: () => this.identity(),
-      sender: createSender({ ...creation, store, groups, roleState: this.roleState, config: sendConfig }),
+      sender: createSender({
+        ...creation,
+        store,
+        groups,
+        roleState: this.roleState,
+        config: sendConfig,
+        timer,
+        clock: o.clock,
+      }),
       pull,
       pop,
       sendBack: { ...creation, store, groups, roleState: this.roleState, config: sendConfig },
@@ -351,7 +373,19 @@ export class Broker {
         for (const group of this.registry.scanExpired(o.clientExpiryMs)) consumerManage.notifyGroup(group);
       }, 10_000),
     ];
-    this.running = { store, topics, groups, offsets, pop, schedule, registration, client, api, timers };
+    this.running = {
+      store,
+      topics,
+      groups,
+      offsets,
+      pop,
+      schedule,
+      timer,
+      registration,
+      client,
+      api,
+      timers,
+    };
     await registration.start();
     this.logger.info({ address: this.brokerAddr }, "broker started");
   }
@@ -370,6 +404,7 @@ export class Broker {
     await this.server.close();
     await r.pop.close();
     await r.schedule.close();
+    await r.timer.close();
     r.offsets.persist();
     await r.store.close();
     r.client.close();
@@ -391,6 +426,7 @@ export class Broker {
     ensureInnerTopic(creation, c.brokerName, 1, PERM_INHERIT | rw);
     ensureInnerTopic(creation, RMQ_SYS_OFFSET_MOVED_EVENT, 1, PERM_INHERIT);
     ensureInnerTopic(creation, RMQ_SYS_SCHEDULE_TOPIC, delayLevelCount, rw);
+    ensureInnerTopic(creation, RMQ_SYS_WHEEL_TIMER_TOPIC, 1, rw);
   }
 
   private registrationOf(topics: TopicConfigTable): BrokerRegistration {

@@ -6,6 +6,8 @@ import { autoCreateTopic, ensureInnerTopic, type TopicCreation } from "./inner-t
 import { checkWritable, type RoleState } from "./role-state.ts";
 import type { MessageInput, MessageStore } from "./store/index.ts";
 import type { SubscriptionGroupTable } from "./subscription-group.ts";
+import { TIMER_KEY_MAX_BYTES, type TimerStore } from "./timer/index.ts";
+import { timerDeliverAt } from "./timer-messages.ts";
 import { isWriteable, PERM_READ, PERM_WRITE, type TopicConfig } from "./topic-config.ts";
 import {
   getDLQTopic,
@@ -13,8 +15,11 @@ import {
   isRetryTopic,
   RETRY_GROUP_TOPIC_PREFIX,
   RMQ_SYS_SCHEDULE_TOPIC,
+  RMQ_SYS_WHEEL_TIMER_TOPIC,
   validateTopic,
 } from "./topic-validator.ts";
+
+const utf8Length = (s: string) => Buffer.byteLength(s, "utf8");
 
 export interface SendConfig {
   brokerName: string;
@@ -23,6 +28,8 @@ export interface SendConfig {
   autoCreateSubscriptionGroup: boolean;
   /** Number of delay levels (messageDelayLevel); DELAY above it is clamped. */
   delayLevelCount: number;
+  /** Longest delay a timer message may ask for (timerMaxDelaySec, in ms). */
+  timerMaxDelayMs: number;
 }
 
 export interface SendDeps extends TopicCreation {
@@ -30,6 +37,9 @@ export interface SendDeps extends TopicCreation {
   groups: SubscriptionGroupTable;
   roleState: RoleState;
   config: SendConfig;
+  /** Holds timer messages (TIMER_DELIVER_MS / TIMER_DELAY_SEC / TIMER_DELAY_MS) until they are due. */
+  timer?: TimerStore;
+  clock: () => number;
 }
 
 export interface Sender {
@@ -135,12 +145,40 @@ export function createSender(deps: SendDeps): Sender {
       }
 
       const txType = getTransactionValue(m.sysFlag ?? 0);
+      const isHalf =
+        txType === MessageSysFlag.TRANSACTION_PREPARED_TYPE ||
+        txType === MessageSysFlag.TRANSACTION_ROLLBACK_TYPE;
+      const now = deps.clock();
+      const deliverAt = deps.timer && !isHalf ? timerDeliverAt(properties, now) : undefined;
+      if (deps.timer && deliverAt !== undefined && deliverAt > now) {
+        if (deliverAt - now > config.timerMaxDelayMs)
+          throw new MqError(
+            ResponseCode.MESSAGE_ILLEGAL,
+            `timer message illegal: delivery in ${deliverAt - now} ms is beyond the maximum delay of ${config.timerMaxDelayMs} ms`,
+          );
+        properties[MessageConst.PROPERTY_REAL_TOPIC] = topic;
+        properties[MessageConst.PROPERTY_REAL_QUEUE_ID] = String(queueId);
+        properties[MessageConst.PROPERTY_TIMER_OUT_MS] = String(deliverAt);
+        const r = await store.putMessage(toInput(m, RMQ_SYS_WHEEL_TIMER_TOPIC, 0, properties));
+        await deps.timer.schedule({
+          deliverAtMs: deliverAt,
+          commitLogOffset: r.commitLogOffset,
+          size: r.wroteBytes,
+          ...(utf8Length(r.uniqKey) <= TIMER_KEY_MAX_BYTES ? { key: r.uniqKey } : {}),
+        });
+        return {
+          status: "SEND_OK",
+          msgId: r.msgId,
+          uniqKey: r.uniqKey,
+          topic: RMQ_SYS_WHEEL_TIMER_TOPIC,
+          queueId: 0,
+          queueOffset: r.queueOffset,
+          commitLogOffset: r.commitLogOffset,
+        };
+      }
+
       const delay = Number.parseInt(properties[MessageConst.PROPERTY_DELAY_TIME_LEVEL] ?? "", 10);
-      if (
-        delay > 0 &&
-        txType !== MessageSysFlag.TRANSACTION_PREPARED_TYPE &&
-        txType !== MessageSysFlag.TRANSACTION_ROLLBACK_TYPE
-      ) {
+      if (delay > 0 && !isHalf) {
         const level = Math.min(delay, config.delayLevelCount);
         properties[MessageConst.PROPERTY_DELAY_TIME_LEVEL] = String(level);
         properties[MessageConst.PROPERTY_REAL_TOPIC] = topic;

@@ -5,6 +5,9 @@ import { type Subprocess, spawn } from "bun";
 import { type Broker, type BrokerConfig, type BrokerOptions, createBroker } from "../broker/index.ts";
 import { createLogger } from "../config/index.ts";
 import { createNameServer, type NameServer } from "../nameserver/index.ts";
+import { createRequest, type RemotingClient } from "../proto/remoting/index.ts";
+import { RequestCode } from "../proto/request-code.ts";
+import { ResponseCode } from "../proto/response-code.ts";
 
 /*
  * Starting roles in tests: in-process instances on free ports (listen on 0, read the port back) with their own
@@ -134,4 +137,97 @@ export function spawnRole(role: string, args: string[], env: Record<string, stri
       return proc.exited;
     },
   };
+}
+
+/** One JSON line printed by tests/fixtures/ali-ons-client.cjs. */
+// biome-ignore lint/suspicious/noExplicitAny: the fixture prints free-form JSON events
+export type ClientEvent = { event: string } & Record<string, any>;
+
+export interface AliOnsClient {
+  events: ClientEvent[];
+  of(event: string): ClientEvent[];
+  /** SIGTERM: a consumer closes (committing its offsets) and prints "closed". Resolves with the exit code. */
+  stop(): Promise<number>;
+  exited: Promise<number>;
+}
+
+/**
+ * Runs the real ali-ons 3.12 client under Node 20 as a child process (fresh module state per process, as in
+ * production). `opts` is passed to the fixture as JSON: see tests/fixtures/ali-ons-client.cjs.
+ */
+export function spawnAliOns(opts: Record<string, unknown>): AliOnsClient {
+  const proc = spawn(
+    ["node", join(import.meta.dir, "fixtures", "ali-ons-client.cjs"), JSON.stringify(opts)],
+    {
+      stdin: "ignore",
+      stdout: "pipe",
+      stderr: "pipe",
+    },
+  );
+  const events: ClientEvent[] = [];
+  void (async () => {
+    const decoder = new TextDecoder();
+    let rest = "";
+    for await (const chunk of proc.stdout) {
+      rest += decoder.decode(chunk, { stream: true });
+      let nl = rest.indexOf("\n");
+      while (nl >= 0) {
+        const line = rest.slice(0, nl);
+        rest = rest.slice(nl + 1);
+        nl = rest.indexOf("\n");
+        try {
+          events.push(JSON.parse(line));
+        } catch {
+          events.push({ event: "raw", line });
+        }
+      }
+    }
+  })();
+  return {
+    events,
+    of: (event) => events.filter((e) => e.event === event),
+    exited: proc.exited,
+    async stop() {
+      proc.kill("SIGTERM");
+      return proc.exited;
+    },
+  };
+}
+
+/**
+ * Creates a topic the way `mqadmin updateTopic` does (UPDATE_AND_CREATE_TOPIC to the broker) and, with a
+ * nameserver, waits until the route is there (the broker registers it at once).
+ */
+export async function createTopicOverRemoting(
+  client: RemotingClient,
+  brokerAddr: string,
+  topic: string,
+  queueNums: number,
+  namesrvAddr?: string,
+): Promise<void> {
+  const r = await client.invoke(
+    brokerAddr,
+    createRequest(RequestCode.UPDATE_AND_CREATE_TOPIC, {
+      topic,
+      readQueueNums: queueNums,
+      writeQueueNums: queueNums,
+      perm: 6,
+      topicFilterType: "SINGLE_TAG",
+    }),
+  );
+  if (r.code !== ResponseCode.SUCCESS) throw new Error(`create topic ${topic}: ${r.code} ${r.remark}`);
+  if (namesrvAddr) await waitForRoute(client, namesrvAddr, topic);
+}
+
+export async function waitForRoute(
+  client: RemotingClient,
+  namesrvAddr: string,
+  topic: string,
+  brokerAddr?: string,
+) {
+  await waitFor(`route of ${topic}${brokerAddr ? ` via ${brokerAddr}` : ""}`, async () => {
+    const r = await client.invoke(namesrvAddr, createRequest(RequestCode.GET_ROUTEINFO_BY_TOPIC, { topic }));
+    if (r.code !== ResponseCode.SUCCESS) return false;
+    return brokerAddr === undefined || new TextDecoder().decode(r.body).includes(brokerAddr);
+  });
 }
