@@ -45,6 +45,12 @@ describe("parseCommandArgs", () => {
 
   test("refuses a string flag without value and a boolean flag with one", () => {
     expect(usageError(() => parseCommandArgs("x", specs, ["-t"]))).toBe("x: flag -t (--topic) needs a value");
+    expect(usageError(() => parseCommandArgs("x", specs, ["-t", "-n", "h:1"]))).toBe(
+      "x: flag -t (--topic) needs a value",
+    );
+    expect(usageError(() => parseCommandArgs("x", specs, ["-t", "--json"]))).toContain("needs a value");
+    // A value that merely starts with "-" (an attribute removal, say) is still a value.
+    expect(parseCommandArgs("x", specs, ["-t", "-message.type"]).topic).toBe("-message.type");
     expect(usageError(() => parseCommandArgs("x", specs, ["-t", "A", "--json=yes"]))).toBe(
       "x: flag --json takes no value",
     );

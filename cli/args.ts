@@ -45,6 +45,9 @@ export function parseCommandArgs(command: string, specs: OptionSpecs, argv: read
     allowPositionals: true,
     tokens: true,
   });
+  // `-t -n addr`: parseArgs takes "-n" as the topic; a value that is one of our flags means -t had none.
+  const isFlag = (v: string) =>
+    Object.entries(specs).some(([name, spec]) => v === `-${spec.short}` || v.split("=")[0] === `--${name}`);
   for (const token of tokens) {
     if (token.kind === "positional") {
       throw new UsageError(`${command}: unexpected argument "${token.value}"`);
@@ -52,7 +55,10 @@ export function parseCommandArgs(command: string, specs: OptionSpecs, argv: read
     if (token.kind !== "option") continue;
     const spec = specs[token.name];
     if (!spec) throw new UsageError(`${command}: unknown flag ${token.rawName} (see ${command} -h)`);
-    if (spec.type === "string" && token.value === undefined) {
+    if (
+      spec.type === "string" &&
+      (token.value === undefined || (!token.inlineValue && isFlag(token.value)))
+    ) {
       throw new UsageError(`${command}: flag ${flagName(token.name, spec)} needs a value`);
     }
     if (spec.type === "boolean" && token.value !== undefined) {
