@@ -73,9 +73,10 @@ function statusOf(s: GetMessageStatus, requestedOffset: number): PullStatus {
     case "FOUND":
       return "FOUND";
     case "NO_MATCHED_MESSAGE":
-    case "NO_MATCHED_LOGIC_QUEUE":
     case "MESSAGE_WAS_REMOVING":
       return "NO_MATCHED_MSG";
+    // A queue of a known topic that was never written is just empty (RocketMQ creates its ConsumeQueue on read).
+    case "NO_MATCHED_LOGIC_QUEUE":
     case "NO_MESSAGE_IN_QUEUE":
       return requestedOffset !== 0 ? "OFFSET_ILLEGAL" : "NO_NEW_MSG";
     case "OFFSET_FOUND_NULL":

@@ -1,0 +1,70 @@
+import { afterEach, describe, expect, test } from "bun:test";
+import { removeDir, startBroker } from "../tests/harness.ts";
+import type { Broker } from "./index.ts";
+
+const cleanups: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  while (cleanups.length) await cleanups.pop()!();
+});
+
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+
+async function broker(): Promise<Broker> {
+  const running = await startBroker();
+  cleanups.push(() => removeDir(running.dir));
+  cleanups.push(() => running.close());
+  await running.broker.api.createTopic({ topic: "PullT", readQueueNums: 2, writeQueueNums: 2 });
+  return running.broker;
+}
+
+const pull = (b: Broker, extra: Partial<Parameters<Broker["api"]["pull"]>[0]> = {}) =>
+  b.api.pull({ consumerGroup: "G", topic: "PullT", queueId: 0, queueOffset: 0, maxMsgNums: 32, ...extra });
+
+describe("pull", () => {
+  test("a held pull answers as soon as a message is dispatched to its queue", async () => {
+    const b = await broker();
+    const held = pull(b, { suspendTimeoutMs: 20_000 });
+    await b.api.send({ topic: "PullT", queueId: 1, body: enc.encode("other queue") });
+    await b.api.send({ topic: "PullT", queueId: 0, body: enc.encode("wake") });
+    const r = await held;
+    // a held pull that timed out would report NO_NEW_MSG: FOUND means the dispatch woke it
+    expect(r.status).toBe("FOUND");
+    expect(r.messages.map((m) => dec.decode(m.body))).toEqual(["wake"]);
+    expect(r.nextBeginOffset).toBe(1);
+  });
+
+  test("a held pull with nothing to read ends as NO_NEW_MSG after its timeout; closing the broker ends it too", async () => {
+    const b = await broker();
+    const r = await pull(b, { suspendTimeoutMs: 50 });
+    expect(r).toMatchObject({ status: "NO_NEW_MSG", nextBeginOffset: 0, minOffset: 0, maxOffset: 0 });
+    const aborter = new AbortController();
+    const held = pull(b, { suspendTimeoutMs: 60_000, signal: aborter.signal });
+    aborter.abort();
+    expect((await held).status).toBe("NO_NEW_MSG");
+  });
+
+  test("offsets out of range are OFFSET_ILLEGAL with a corrected next offset; tag filters skip to NO_MATCHED_MSG", async () => {
+    const b = await broker();
+    for (const tag of ["A", "B", "B"])
+      await b.api.send({ topic: "PullT", queueId: 0, body: enc.encode(tag), properties: { TAGS: tag } });
+    const moved = await pull(b, { queueOffset: 99 });
+    expect(moved).toMatchObject({ status: "OFFSET_ILLEGAL", minOffset: 0, maxOffset: 3 });
+    expect(moved.nextBeginOffset).toBeLessThanOrEqual(3);
+    const onlyA = await pull(b, { filter: { expressionType: "TAG", expression: "A" } });
+    expect(onlyA.messages.map((m) => dec.decode(m.body))).toEqual(["A"]);
+    const none = await pull(b, { queueOffset: 1, filter: { expressionType: "TAG", expression: "A" } });
+    expect(none.status).toBe("NO_MATCHED_MSG");
+    expect(none.nextBeginOffset).toBe(3);
+    const sql = await pull(b, { filter: { expressionType: "SQL92", expression: "TAGS = 'B'" } });
+    expect(sql.messages.length).toBe(2);
+  });
+
+  test("a pull can commit the group's offset (PullSysFlag COMMIT_OFFSET)", async () => {
+    const b = await broker();
+    await b.api.send({ topic: "PullT", queueId: 0, body: enc.encode("x") });
+    await pull(b, { commitOffset: 1 });
+    expect(await b.api.queryConsumerOffset("G", "PullT", 0)).toBe(1);
+    expect(await b.api.queryConsumerOffset("G", "PullT", 1)).toBe(-1);
+  });
+});

@@ -1,0 +1,121 @@
+import { afterEach, describe, expect, test } from "bun:test";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { removeDir, startBroker, tempDir } from "../tests/harness.ts";
+import type { Broker } from "./index.ts";
+
+const cleanups: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  while (cleanups.length) await cleanups.pop()!();
+});
+
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+
+async function brokerWithClock(config: Record<string, unknown> = {}, dir = tempDir("bunmq-retry-")) {
+  const clock = { now: 1_700_000_000_000 };
+  const running = await startBroker({
+    dir,
+    config: { messageDelayLevel: "1s 2s 3s 4s 5s", ...config },
+    options: { clock: () => clock.now, reviveIntervalMs: 0, scheduleIntervalMs: 0 },
+  });
+  cleanups.push(() => removeDir(dir));
+  cleanups.push(() => running.close());
+  return { broker: running.broker, clock, dir, close: () => running.close() };
+}
+
+async function read(b: Broker, topic: string, queueId = 0) {
+  const r = await b.api.pull({ consumerGroup: "reader", topic, queueId, queueOffset: 0, maxMsgNums: 32 });
+  return r.messages;
+}
+
+describe("delayed delivery", () => {
+  test("a DELAY message waits in SCHEDULE_TOPIC_XXXX until its level's delay has passed", async () => {
+    const { broker, clock, dir } = await brokerWithClock();
+    await broker.api.createTopic({ topic: "DelayT", readQueueNums: 1, writeQueueNums: 1 });
+    const sent = await broker.api.send({
+      topic: "DelayT",
+      body: enc.encode("later"),
+      properties: { DELAY: "2" },
+    });
+    expect(sent).toMatchObject({ topic: "SCHEDULE_TOPIC_XXXX", queueId: 1 });
+    expect(await broker.deliverDelayed()).toBe(0);
+    expect(await read(broker, "DelayT")).toEqual([]);
+    clock.now += 2_000;
+    expect(await broker.deliverDelayed()).toBe(1);
+    const [m] = await read(broker, "DelayT");
+    expect(dec.decode(m!.body)).toBe("later");
+    expect(m!.properties.DELAY).toBeUndefined();
+    expect(m!.properties.REAL_TOPIC).toBe("DelayT");
+    expect(await broker.deliverDelayed()).toBe(0);
+    broker.persistOffsets();
+    expect(JSON.parse(readFileSync(join(dir, "config", "delayOffset.json"), "utf8")).offsetTable["2"]).toBe(
+      1,
+    );
+  });
+
+  test("a timer message (TIMER_DELAY_MS) is held by the timer store and delivered when due", async () => {
+    const { broker, clock } = await brokerWithClock();
+    await broker.api.createTopic({ topic: "TimerT", readQueueNums: 1, writeQueueNums: 1 });
+    await broker.api.send({
+      topic: "TimerT",
+      body: enc.encode("tick"),
+      properties: { TIMER_DELAY_MS: "5000" },
+    });
+    await broker.api.send({
+      topic: "TimerT",
+      body: enc.encode("now"),
+      properties: { TIMER_DELIVER_MS: "1" },
+    });
+    expect((await read(broker, "TimerT")).map((m) => dec.decode(m.body))).toEqual(["now"]);
+    clock.now += 5_000;
+    await broker.deliverDelayed();
+    expect((await read(broker, "TimerT")).map((m) => dec.decode(m.body))).toEqual(["now", "tick"]);
+    await expect(
+      broker.api.send({
+        topic: "TimerT",
+        body: enc.encode("x"),
+        properties: { TIMER_DELAY_SEC: "999999999" },
+      }),
+    ).rejects.toThrow(/timer message illegal/);
+  });
+});
+
+describe("consumer send-back", () => {
+  test("a failed message is retried through %RETRY%group with growing delays, then lands in %DLQ%group", async () => {
+    const { broker, clock } = await brokerWithClock();
+    await broker.api.createTopic({ topic: "BackT", readQueueNums: 1, writeQueueNums: 1 });
+    await broker.api.createSubscriptionGroup({ groupName: "G", retryMaxTimes: 2 });
+    const sent = await broker.api.send({
+      topic: "BackT",
+      body: enc.encode("fail"),
+      properties: { TAGS: "T1" },
+    });
+    let commitLogOffset = sent.commitLogOffset;
+    for (const attempt of [1, 2]) {
+      await broker.api.consumerSendMsgBack({ consumerGroup: "G", commitLogOffset, delayLevel: 0 });
+      clock.now += 10_000;
+      expect(await broker.deliverDelayed()).toBe(1);
+      const retries = await read(broker, "%RETRY%G");
+      const m = retries.at(-1)!;
+      expect(retries.length).toBe(attempt);
+      expect(m.reconsumeTimes).toBe(attempt);
+      expect(m.properties.RETRY_TOPIC).toBe("BackT");
+      expect(m.properties.TAGS).toBe("T1");
+      commitLogOffset = m.commitLogOffset;
+    }
+    await broker.api.consumerSendMsgBack({ consumerGroup: "G", commitLogOffset, delayLevel: 0 });
+    const [dead] = await read(broker, "%DLQ%G");
+    expect(dec.decode(dead!.body)).toBe("fail");
+    expect(dead!.properties.DLQ_ORIGIN_TOPIC).toBe("BackT");
+    expect((await broker.api.getTopicConfig("%DLQ%G"))?.perm).toBe(6);
+  });
+
+  test("a retry message a producer re-sends past its limit goes to the DLQ", async () => {
+    const { broker } = await brokerWithClock();
+    await broker.api.createSubscriptionGroup({ groupName: "G2", retryMaxTimes: 3 });
+    const r = await broker.api.send({ topic: "%RETRY%G2", body: enc.encode("r"), reconsumeTimes: 4 });
+    expect(r.topic).toBe("%DLQ%G2");
+    expect(existsSync).toBeDefined();
+  });
+});
