@@ -14,8 +14,10 @@ import {
 import type { BrokerApi, BrokerIdentity } from "./broker-api.ts";
 import { type ConsumerOffsetTable, createConsumerOffsetTable } from "./consumer-offset.ts";
 import { type ConsumerRegistry, createConsumerRegistry } from "./consumer-registry.ts";
+import { registerAckHandlers } from "./handlers/ack-message.ts";
 import { registerAdminBrokerHandlers } from "./handlers/admin-broker.ts";
 import { registerAdminTopicHandlers } from "./handlers/admin-topic.ts";
+import { registerChangeInvisibleTimeHandlers } from "./handlers/change-invisible-time.ts";
 import { registerConsumerManageHandlers } from "./handlers/consumer-manage.ts";
 import { registerOffsetHandlers } from "./handlers/offset.ts";
 import { registerPopHandlers } from "./handlers/pop-message.ts";
@@ -343,6 +345,8 @@ export class Broker {
     registerSendHandlers(this.server, { api });
     registerPullHandlers(this.server, { api, registry: this.registry });
     registerPopHandlers(this.server, { api });
+    registerAckHandlers(this.server, { api });
+    registerChangeInvisibleTimeHandlers(this.server, { api });
     registerOffsetHandlers(this.server, {
       api,
       allConsumerOffsets: () => offsets.snapshot(),

@@ -77,7 +77,7 @@ export interface PopHandlerDeps {
   api: BrokerApi;
 }
 
-/** POP_MESSAGE, ACK_MESSAGE and CHANGE_MESSAGE_INVISIBLETIME (the Cluster-mode proxy's consume path). */
+/** POP_MESSAGE (the Cluster-mode proxy's consume path): messages re-encoded with POP_CK, offsets summarized. */
 export function registerPopHandlers(server: RemotingServer, deps: PopHandlerDeps): void {
   const { api } = deps;
 
@@ -128,40 +128,5 @@ export function registerPopHandlers(server: RemotingServer, deps: PopHandlerDeps
     } finally {
       unsubscribe();
     }
-  });
-
-  server.handle(RequestCode.ACK_MESSAGE, async (cmd) => {
-    const h = readHeader(cmd, {
-      consumerGroup: "string",
-      topic: "string",
-      queueId: "int?",
-      extraInfo: "string",
-      offset: "long?",
-    });
-    await api.ack({ consumerGroup: h.consumerGroup, topic: h.topic, receiptHandle: h.extraInfo });
-    return ok(cmd);
-  });
-
-  server.handle(RequestCode.CHANGE_MESSAGE_INVISIBLETIME, async (cmd) => {
-    const h = readHeader(cmd, {
-      consumerGroup: "string",
-      topic: "string",
-      queueId: "int?",
-      extraInfo: "string",
-      offset: "long?",
-      invisibleTime: "long",
-    });
-    const r = await api.changeInvisibleTime({
-      consumerGroup: h.consumerGroup,
-      topic: h.topic,
-      receiptHandle: h.extraInfo,
-      invisibleTimeMs: h.invisibleTime,
-    });
-    return ok(cmd, {
-      popTime: r.popTime,
-      invisibleTime: r.invisibleTime,
-      reviveQid: r.reviveQid,
-      extraInfo: r.receiptHandle,
-    });
   });
 }
