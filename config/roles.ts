@@ -85,8 +85,26 @@ export const proxySchema = {
 export const controllerSchema = {
   listenPort: port(9878, "remoting port"),
   bindAddress: str("0.0.0.0"),
-  redisAddr: str("127.0.0.1:6379"),
-  scanNotActiveBrokerInterval: int(5000, { min: 100 }),
+  advertisedAddress: str(
+    "",
+    "host:port brokers are told to use; empty = bindAddress:listenPort (127.0.0.1 for 0.0.0.0)",
+  ),
+  redisAddr: str("127.0.0.1:6379", "shared state: host:port or a redis:// URL"),
+  redisKeyPrefix: str("bunmq:controller:", "namespace of the controller's Redis keys"),
+  scanNotActiveBrokerInterval: int(5000, {
+    min: 100,
+    doc: "ms between scans for masters whose lease expired",
+  }),
+  brokerHeartbeatTimeoutMillis: int(10_000, {
+    min: 100,
+    doc: "ms a broker stays alive after a heartbeat that carries no heartbeatTimeoutMills",
+  }),
+  enableElectUncleanMaster: bool(
+    false,
+    "elect outside the SyncStateSet when no member is alive (may lose messages)",
+  ),
+  notifyBrokerRoleChanged: bool(true, "push NOTIFY_BROKER_ROLE_CHANGED to live brokers after an election"),
+  electMasterMaxRetryCount: int(3, { min: 1 }),
 } as const;
 
 export type RoleName = "nameserver" | "broker" | "proxy" | "controller";

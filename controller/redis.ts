@@ -134,6 +134,8 @@ export class RedisLeaseStore implements LeaseStore {
   private readonly prefix: string;
   private readonly logger?: Pick<Logger, "info" | "warn">;
   private outageLogged = false;
+  /** what the connection last failed with: "Connection is closed." alone would not tell an operator why */
+  private lastConnectionError?: string;
 
   constructor(options: Partial<RedisLeaseStoreOptions> = {}) {
     const o = { ...defaultRedisLeaseStoreOptions, ...options };
@@ -144,11 +146,13 @@ export class RedisLeaseStore implements LeaseStore {
     this.redis = url ? new Redis(url, redisOptions) : new Redis(redisOptions);
     // ioredis emits an error per failed reconnect; log the first of each outage only.
     this.redis.on("error", (err: Error) => {
+      this.lastConnectionError = err.message;
       if (this.outageLogged) return;
       this.outageLogged = true;
       this.logger?.warn({ err: err.message }, `${this.description} unavailable, reconnecting`);
     });
     this.redis.on("ready", () => {
+      this.lastConnectionError = undefined;
       if (this.outageLogged) this.logger?.info(`${this.description} reachable again`);
       this.outageLogged = false;
     });
@@ -278,7 +282,10 @@ export class RedisLeaseStore implements LeaseStore {
 
   private failure(err: unknown, command: string): MqError {
     if (err instanceof MqError) return err;
-    const detail = err instanceof Error ? err.message : String(err);
+    let detail = err instanceof Error ? err.message : String(err);
+    if (this.lastConnectionError && this.lastConnectionError !== detail) {
+      detail += ` (last connection error: ${this.lastConnectionError})`;
+    }
     // A ReplyError is Redis answering "no" (script error, wrong type); anything else is the connection.
     const refused = err instanceof Error && err.name === "ReplyError";
     const message = refused
