@@ -191,6 +191,17 @@ export class Broker {
 
   async start(): Promise<void> {
     if (this.running) return;
+    const undo: Array<() => unknown> = [() => this.server.close()];
+    try {
+      await this.open(undo);
+    } catch (err) {
+      // a broker that fails to start releases what it opened (port, store files, timers) before reporting
+      for (const step of undo.reverse()) await Promise.resolve(step()).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  private async open(undo: Array<() => unknown>): Promise<void> {
     const c = this.config;
     const o = this.options;
     this.boundPort = await this.server.start();
@@ -232,6 +243,7 @@ export class Broker {
         return tagsStringToTagsCode(properties[MessageConst.PROPERTY_TAGS]);
       },
     });
+    undo.push(() => store.close());
     store.onDispatch((d) => this.longPolling.notify(d.topic, d.queueId));
 
     const onError = (err: unknown) =>
@@ -268,6 +280,7 @@ export class Broker {
       },
       onError,
     });
+    undo.push(() => pop.close());
     await pop.start();
     const schedule = new ScheduleService({
       store,
@@ -277,6 +290,7 @@ export class Broker {
       tickIntervalMs: o.scheduleIntervalMs,
       onError,
     });
+    undo.push(() => schedule.close());
     schedule.start();
     const timer = await createTimerStore({
       dir: join(c.storePathRootDir, "timer"),
@@ -285,6 +299,7 @@ export class Broker {
       syncFlush: c.flushDiskType === "SYNC_FLUSH",
       onError,
     });
+    undo.push(() => timer.close());
     deliverTimerMessages(timer, store, o.clock, onError);
 
     const sendConfig = {

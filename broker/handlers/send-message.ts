@@ -42,8 +42,12 @@ const V2_NAMES: Record<string, string> = {
 
 function readSendHeader(cmd: RemotingCommand, v2: boolean) {
   if (!v2) return readHeader(cmd, sendHeader);
+  const ext = cmd.extFields;
   const extFields: Record<string, string> = {};
-  for (const [k, v] of Object.entries(cmd.extFields)) extFields[V2_NAMES[k] ?? k] = v;
+  for (const short in V2_NAMES) {
+    const value = ext[short];
+    if (value !== undefined) extFields[V2_NAMES[short]!] = value;
+  }
   return readHeader({ extFields }, sendHeader);
 }
 
