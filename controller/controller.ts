@@ -78,6 +78,7 @@ export class Controller {
   private readonly client: RemotingClient;
   private scanTimer?: ReturnType<typeof setInterval>;
   private scanning?: Promise<unknown>;
+  private scanFailing = false;
   private started = false;
 
   constructor(options: Partial<ControllerOptions> = {}) {
@@ -203,7 +204,16 @@ export class Controller {
   private scheduledScan(): void {
     if (!this.started || this.scanning) return; // a slow store must not pile scans up
     this.scanning = this.scanInactiveMasters()
-      .catch((err) => this.options.logger?.warn({ err: MqError.from(err).message }, "liveness scan failed"))
+      .then(() => {
+        if (this.scanFailing) this.options.logger?.info("liveness scan works again");
+        this.scanFailing = false;
+      })
+      .catch((err) => {
+        // once per outage: a dead store would otherwise log every scanIntervalMs
+        if (!this.scanFailing)
+          this.options.logger?.warn({ err: MqError.from(err).message }, "liveness scan failed");
+        this.scanFailing = true;
+      })
       .finally(() => {
         this.scanning = undefined;
       });
