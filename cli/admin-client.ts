@@ -70,15 +70,26 @@ export class AdminClient {
     });
   }
 
-  /** The first nameserver that answers (any response code); unreachable ones are skipped. */
-  async invokeNamesrv(cmd: RemotingCommand): Promise<RemotingCommand> {
+  /**
+   * The first nameserver that answers (unreachable ones are skipped); its response must carry one of `accepted`
+   * (default SUCCESS), else the error names that nameserver.
+   */
+  async invokeNamesrv(cmd: RemotingCommand, ...accepted: number[]): Promise<RemotingCommand> {
     const failures: string[] = [];
     for (const addr of this.options.namesrvAddrs) {
+      let response: RemotingCommand;
       try {
-        return await this.client.invoke(addr, cmd, this.options.timeoutMs);
+        response = await this.client.invoke(addr, cmd, this.options.timeoutMs);
       } catch (err) {
         if (!isUnreachable(err)) throw err;
         failures.push(`${addr} (${MqError.from(err).message})`);
+        continue;
+      }
+      try {
+        return ensureResponseCode(response, ...accepted);
+      } catch (err) {
+        const e = MqError.from(err);
+        throw new MqError(e.code, `nameserver ${addr}: ${e.message}`);
       }
     }
     throw new MqError(
@@ -136,11 +147,13 @@ export class AdminClient {
   async topicRoute(topic: string): Promise<TopicRouteData> {
     const response = await this.invokeNamesrv(
       createRequest(RequestCode.GET_ROUTEINFO_BY_TOPIC, { topic, acceptStandardJsonOnly: true }),
+      ResponseCode.SUCCESS,
+      ResponseCode.TOPIC_NOT_EXIST,
     );
     if (response.code === ResponseCode.TOPIC_NOT_EXIST) {
       throw new MqError(ResponseCode.TOPIC_NOT_EXIST, `topic ${topic} has no route: no broker serves it`);
     }
-    return decodeTopicRouteData(ensureResponseCode(response).body);
+    return decodeTopicRouteData(response.body);
   }
 
   /** The route, or undefined when the nameserver has none (TOPIC_NOT_EXIST). */
@@ -156,7 +169,7 @@ export class AdminClient {
   /** GET_BROKER_CLUSTER_INFO. */
   async clusterInfo(): Promise<ClusterInfo> {
     const response = await this.invokeNamesrv(createRequest(RequestCode.GET_BROKER_CLUSTER_INFO));
-    return decodeClusterInfo(ensureResponseCode(response).body);
+    return decodeClusterInfo(response.body);
   }
 
   /** One target per broker name of `clusterName` (mqadmin's fetchMasterAddrByClusterName); throws if unknown. */

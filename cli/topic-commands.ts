@@ -1,5 +1,5 @@
 import { MqError } from "../proto/error.ts";
-import { createRequest, decodeTopicList, ensureResponseCode } from "../proto/remoting/index.ts";
+import { createRequest, decodeTopicList } from "../proto/remoting/index.ts";
 import { RequestCode } from "../proto/request-code.ts";
 import { ResponseCode } from "../proto/response-code.ts";
 import { type BrokerTarget, routeTargets } from "./admin-client.ts";
@@ -112,6 +112,8 @@ async function putOrderConf(
   if (merge) {
     const res = await ctx.admin.invokeNamesrv(
       createRequest(RequestCode.GET_KV_CONFIG, { namespace: ORDER_TOPIC_CONFIG, key: topic }),
+      ResponseCode.SUCCESS,
+      ResponseCode.QUERY_NOT_FOUND,
     );
     const old = res.code === ResponseCode.SUCCESS ? (res.extFields.value ?? "") : "";
     for (const part of old.split(";")) {
@@ -273,7 +275,7 @@ const topicList: AdminCommand = {
       cluster === undefined
         ? createRequest(RequestCode.GET_ALL_TOPIC_LIST_FROM_NAMESERVER)
         : createRequest(RequestCode.GET_TOPICS_BY_CLUSTER, { cluster });
-    const topics = decodeTopicList(ensureResponseCode(await ctx.admin.invokeNamesrv(request)).body).topicList;
+    const topics = decodeTopicList((await ctx.admin.invokeNamesrv(request)).body).topicList;
     topics.sort();
     if (ctx.json) ctx.output.out(JSON.stringify({ topicList: topics }));
     else for (const t of topics) ctx.output.out(t);
