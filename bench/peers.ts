@@ -7,7 +7,7 @@
  * only, unless --docs), and ends with one JSON line.
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { parseArgs } from "node:util";
 import {
   defaultLimitsOptions,
@@ -105,9 +105,9 @@ const versions: Record<string, string> = {
   "redis-server (deb)": debVersion("redis-server"),
   "nats (npm)": await packageVersion("nats"),
   "amqplib (npm)": await packageVersion("amqplib"),
-  "ioredis (npm)": await packageVersion("ioredis"),
 };
 
+const loadAtStart = loadavg()[0];
 console.error("measuring physical limits");
 const limitsDir = makeTempDir("limits");
 const limits = await (async () => {
@@ -138,6 +138,8 @@ const input: ReportInput = {
   limits,
   results,
   chartFile: "benchmarks-peers.svg",
+  // Other jobs share the machine: their load explains noisy tails.
+  loadAverage: { start: loadAtStart, end: loadavg()[0] },
 };
 const peers = peersSection(input);
 const limitsText = limitsSection(input);

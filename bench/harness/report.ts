@@ -158,6 +158,8 @@ export interface ReportInput {
   results: TargetResult[];
   /** Link to the chart, relative to the markdown file. */
   chartFile: string;
+  /** 1-minute load average when the run started and ended, if known. */
+  loadAverage?: { start: number; end: number };
 }
 
 export function limitsSection(i: ReportInput): string {
@@ -213,6 +215,12 @@ export function peersSection(i: ReportInput): string {
     `Software: ${Object.entries(i.versions)
       .map(([k, v]) => `${k} ${v}`)
       .join(", ")}.`,
+    ...(i.loadAverage
+      ? [
+          `Load average (1 min) from other jobs on the machine: ${i.loadAverage.start.toFixed(2)} at the start, ` +
+            `${i.loadAverage.end.toFixed(2)} at the end.`,
+        ]
+      : []),
     "",
     `Every figure is the median over ${o.reps} repetition(s), with min–max in brackets. Messages are ` +
       `${o.messageSize} bytes. Each repetition starts the broker fresh on 127.0.0.1, with its data in a new temp ` +
