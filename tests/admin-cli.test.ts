@@ -541,6 +541,58 @@ describe("queryMsgById", () => {
   });
 });
 
+describe("two nameservers", () => {
+  test("deleteTopic removes the topic from every nameserver; a dead one fails the command", async () => {
+    const ns1 = await startNameServer();
+    const ns2 = await startNameServer();
+    const both = `${ns1.addr};${ns2.addr}`;
+    const b = await startBroker({ namesrvAddr: both, config: { brokerClusterName: "PairCluster" } });
+    try {
+      const on = async (addr: string, topic: string) =>
+        (await admin(["topicRoute", "-t", topic], { namesrv: addr })).code === 0;
+      await waitFor("the broker on both nameservers", async () => {
+        const runs = await Promise.all(
+          [ns1.addr, ns2.addr].map((a) => admin(["clusterList"], { namesrv: a })),
+        );
+        return runs.every((r) => r.code === 0 && r.out.length === 2);
+      });
+      expect(
+        (await admin(["updateTopic", "-c", "PairCluster", "-t", "PairTopic"], { namesrv: both })).code,
+      ).toBe(0);
+      await waitFor(
+        "PairTopic on both",
+        async () => (await on(ns1.addr, "PairTopic")) && on(ns2.addr, "PairTopic"),
+      );
+
+      expect(
+        (await admin(["deleteTopic", "-t", "PairTopic", "-c", "PairCluster"], { namesrv: both })).code,
+      ).toBe(0);
+      expect(await on(ns1.addr, "PairTopic")).toBe(false);
+      expect(await on(ns2.addr, "PairTopic")).toBe(false);
+
+      expect(
+        (await admin(["updateTopic", "-c", "PairCluster", "-t", "PairTopic2"], { namesrv: both })).code,
+      ).toBe(0);
+      await waitFor("PairTopic2 on ns1", () => on(ns1.addr, "PairTopic2"));
+      const partial = await admin(
+        ["deleteTopic", "-t", "PairTopic2", "-c", "PairCluster", "-n", `${both};${deadAddr}`],
+        {
+          namesrv: null,
+        },
+      );
+      expectFailure(partial, 1, new RegExp(`cannot reach nameserver ${deadAddr}`));
+      // The reachable ones still dropped it, and the broker did too.
+      expect(await on(ns1.addr, "PairTopic2")).toBe(false);
+      expect(await b.broker.api.getTopicConfig("PairTopic2")).toBeUndefined();
+    } finally {
+      await b.close();
+      removeDir(b.dir);
+      await ns1.close();
+      await ns2.close();
+    }
+  });
+});
+
 describe("bin/admin.ts", () => {
   async function spawnAdmin(args: string[]) {
     const proc = Bun.spawn(
