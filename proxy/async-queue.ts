@@ -43,6 +43,12 @@ export function createAsyncQueue<T>(): AsyncQueue<T> {
       queue.end();
       return Promise.resolve({ value: undefined, done: true });
     },
+    // Some consumers (connect-es) insist on a complete iterator protocol.
+    throw(e?: unknown) {
+      items = [];
+      queue.fail(e);
+      return Promise.reject(e);
+    },
   };
 
   const queue: AsyncQueue<T> = {

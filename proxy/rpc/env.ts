@@ -25,6 +25,13 @@ export interface ProxyLimits {
   maxLongPollingTimeoutMillis: number;
   /** Most messages one receive returns. */
   maxReceiveBatchSize: number;
+  /**
+   * Where a consumer group that never consumed a queue starts: its first retained message (true), or its end
+   * (false, RocketMQ's ConsumeInitMode.MAX). RocketMQ's broker starts such a group at offset 0 while the queue's
+   * first message is still in memory, so on a young topic new groups see what was sent before them; true gives
+   * that behaviour everywhere.
+   */
+  consumeFromMinOffset: boolean;
 }
 
 export const defaultProxyLimits: Readonly<ProxyLimits> = Object.freeze({
@@ -41,6 +48,7 @@ export const defaultProxyLimits: Readonly<ProxyLimits> = Object.freeze({
   minLongPollingTimeoutMillis: 5000,
   maxLongPollingTimeoutMillis: 20_000,
   maxReceiveBatchSize: 32,
+  consumeFromMinOffset: true,
 });
 
 /** Everything an RPC handler may use; built once per proxy. */

@@ -128,7 +128,7 @@ export function receiveMessage(env: RpcEnv) {
           filter,
           order: groupInfo.consumeMessageOrderly,
           attemptId: request.attemptId,
-          initMode: 1,
+          initMode: limits.consumeFromMinOffset ? 0 : 1,
         },
         call.signal,
       );
