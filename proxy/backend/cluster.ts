@@ -172,8 +172,13 @@ export class ClusterBackend implements Backend {
       const res = ensureResponseCode(
         await this.#invoke(brokerName, topic, RequestCode.GET_TOPIC_CONFIG, { topic }),
       );
-      const body = decodeJsonBody(res.body, "TopicConfig") as { attributes?: Record<string, string> };
-      const declared = body?.attributes?.["message.type"] as TopicMessageType | undefined;
+      // RocketMQ answers a TopicConfigAndQueueMapping (flat); some brokers wrap it as { topicConfig }.
+      const body = decodeJsonBody(res.body, "TopicConfig") as {
+        attributes?: Record<string, string>;
+        topicConfig?: { attributes?: Record<string, string> };
+      };
+      const attributes = body?.attributes ?? body?.topicConfig?.attributes;
+      const declared = attributes?.["message.type"] as TopicMessageType | undefined;
       if (declared && MESSAGE_TYPES.includes(declared)) type = declared;
     } catch (err) {
       this.#options.logger.debug({ err, topic }, "topic config unavailable; assuming NORMAL");
@@ -332,7 +337,13 @@ export class ClusterBackend implements Backend {
         invisibleTime: request.invisibleTime,
       }),
     );
-    const h = readHeader(res, { popTime: "long", invisibleTime: "long", reviveQid: "int" });
+    const h = readHeader(res, {
+      popTime: "long",
+      invisibleTime: "long",
+      reviveQid: "int",
+      extraInfo: "string?",
+    });
+    if (h.extraInfo) return h.extraInfo;
     // A changed message is its own one-message checkpoint: start offset = its offset (RocketMQ's client does so).
     return [
       f.offset,
@@ -393,6 +404,8 @@ export class ClusterBackend implements Backend {
       consumerGroup,
       topic: q.topic,
       queueId: q.queueId,
+      // GetOffset reports "no committed offset" rather than the broker's guess of where a new group starts.
+      setZeroIfNotFound: false,
     });
     if (res.code === ResponseCode.QUERY_NOT_FOUND) return undefined;
     const offset = readHeader(ensureResponseCode(res), { offset: "long" }).offset;

@@ -101,7 +101,7 @@ export function createLocalBackend(options: LocalBackendOptions): Backend {
       };
     },
 
-    async popMessage(brokerName: string, request: PopRequest): Promise<PopResult> {
+    async popMessage(brokerName: string, request: PopRequest, signal?: AbortSignal): Promise<PopResult> {
       check(brokerName);
       const r = await broker.pop({
         consumerGroup: request.consumerGroup,
@@ -112,6 +112,7 @@ export function createLocalBackend(options: LocalBackendOptions): Backend {
         pollTimeMs: request.pollTime,
         filter: request.filter,
         initMode: request.initMode === 0 ? "MIN" : "MAX",
+        signal,
       });
       return { popStatus: r.status, messages: r.messages };
     },
@@ -132,7 +133,7 @@ export function createLocalBackend(options: LocalBackendOptions): Backend {
       return r.receiptHandle;
     },
 
-    async pullMessage(brokerName: string, request: PullRequest): Promise<PullResult> {
+    async pullMessage(brokerName: string, request: PullRequest, signal?: AbortSignal): Promise<PullResult> {
       check(brokerName);
       const r = await broker.pull({
         consumerGroup: request.consumerGroup,
@@ -142,6 +143,7 @@ export function createLocalBackend(options: LocalBackendOptions): Backend {
         maxMsgNums: request.maxMsgNums,
         filter: request.filter,
         suspendTimeoutMs: request.pollTime,
+        signal,
       });
       return {
         pullStatus: r.status,
