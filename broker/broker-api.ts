@@ -186,6 +186,26 @@ export interface ConsumeStats {
   consumeTps: number;
 }
 
+export interface EndTransactionRequest {
+  producerGroup: string;
+  /** CommitLog offset of the half message (from the send result's offset msgId). */
+  commitLogOffset: number;
+  /** Queue offset of the half message (the send result's queueOffset); checked when given. */
+  tranStateTableOffset?: number;
+  commitOrRollback: "COMMIT" | "ROLLBACK" | "UNKNOWN";
+  fromTransactionCheck?: boolean;
+}
+
+/** The broker asks a producer group to resolve a half message it has not heard about in time. */
+export interface TransactionCheck {
+  producerGroup: string;
+  transactionId: string;
+  tranStateTableOffset: number;
+  commitLogOffset: number;
+  /** The half message with its real topic and queue restored. */
+  message: MessageExt;
+}
+
 export interface BrokerIdentity {
   clusterName: string;
   brokerName: string;
@@ -211,6 +231,14 @@ export interface BrokerApi {
   forwardToDeadLetterQueue(request: AckRequest): Promise<void>;
 
   consumerSendMsgBack(request: ConsumerSendMsgBackRequest): Promise<void>;
+
+  /**
+   * Commits (re-puts to the real topic) or rolls back a half message sent with sysFlag TRANSACTION_PREPARED
+   * (or property TRAN_MSG=true). Resolving one twice is harmless; UNKNOWN leaves it to the check-back.
+   */
+  endTransaction(request: EndTransactionRequest): Promise<void>;
+  /** In-process listeners asked to resolve open half messages (remoting producers get CHECK_TRANSACTION_STATE). */
+  onTransactionCheck(listener: (check: TransactionCheck) => void): () => void;
 
   queryConsumerOffset(consumerGroup: string, topic: string, queueId: number): Promise<number>;
   updateConsumerOffset(consumerGroup: string, topic: string, queueId: number, offset: number): Promise<void>;

@@ -11,7 +11,7 @@ import {
   type RemotingConnection,
   type RemotingServer,
 } from "../proto/remoting/index.ts";
-import type { BrokerApi, BrokerIdentity } from "./broker-api.ts";
+import type { BrokerApi, BrokerIdentity, TransactionCheck } from "./broker-api.ts";
 import { type ConsumerOffsetTable, createConsumerOffsetTable } from "./consumer-offset.ts";
 import { type ConsumerRegistry, createConsumerRegistry } from "./consumer-registry.ts";
 import { registerAckHandlers } from "./handlers/ack-message.ts";
@@ -19,6 +19,7 @@ import { registerAdminBrokerHandlers } from "./handlers/admin-broker.ts";
 import { registerAdminTopicHandlers } from "./handlers/admin-topic.ts";
 import { registerChangeInvisibleTimeHandlers } from "./handlers/change-invisible-time.ts";
 import { registerConsumerManageHandlers } from "./handlers/consumer-manage.ts";
+import { checkTransactionStateRequest, registerEndTransactionHandlers } from "./handlers/end-transaction.ts";
 import { registerOffsetHandlers } from "./handlers/offset.ts";
 import { registerPopHandlers } from "./handlers/pop-message.ts";
 import { registerPullHandlers } from "./handlers/pull-message.ts";
@@ -52,6 +53,7 @@ import {
   RMQ_SYS_SELF_TEST_TOPIC,
   RMQ_SYS_WHEEL_TIMER_TOPIC,
 } from "./topic-validator.ts";
+import { TransactionService } from "./transaction/transaction-service.ts";
 
 /** broker.conf keys (config/roles.ts brokerSchema). */
 export type BrokerConfig = ConfigOf<typeof brokerSchema>;
@@ -70,6 +72,8 @@ export interface BrokerOptions {
   flushConsumerOffsetIntervalMs: number;
   /** A client that has not sent a heartbeat for this long is dropped (channelExpiredTimeout). */
   clientExpiryMs: number;
+  /** Run the transaction check-back on a timer (every transactionCheckInterval); false = tests call it. */
+  transactionCheckTimer: boolean;
   /** Store settings beyond broker.conf (tests shrink files and timers). */
   store?: Partial<MessageStoreOptions>;
 }
@@ -80,6 +84,7 @@ export const defaultBrokerOptions: Readonly<Omit<BrokerOptions, "config">> = Obj
   scheduleIntervalMs: 100,
   flushConsumerOffsetIntervalMs: 5000,
   clientExpiryMs: 120_000,
+  transactionCheckTimer: true,
 });
 
 function configDefaults(): BrokerConfig {
@@ -96,6 +101,7 @@ interface Running {
   pop: PopService;
   schedule: ScheduleService;
   timer: TimerStore;
+  transactions: TransactionService;
   registration: Registration;
   client: RemotingClient;
   api: BrokerApi;
@@ -118,6 +124,7 @@ export class Broker {
   private readonly server: RemotingServer;
   private running?: Running;
   private bootTimestamp = 0;
+  private nextProducer = 0;
   private boundPort = 0;
 
   constructor(options: Partial<BrokerOptions> & { config: Partial<BrokerConfig> }) {
@@ -175,6 +182,11 @@ export class Broker {
   async deliverDelayed(): Promise<number> {
     const r = this.mustRun();
     return (await r.schedule.tick()) + (await r.timer.deliverDue());
+  }
+
+  /** Runs one transaction check-back pass now (returns producers asked); for tests with an injected clock. */
+  checkTransactions(): Promise<number> {
+    return this.mustRun().transactions.check();
   }
 
   /** Writes consumer offsets and delay cursors now (they are also written on a timer and on close). */
@@ -302,6 +314,24 @@ export class Broker {
     undo.push(() => timer.close());
     deliverTimerMessages(timer, store, o.clock, onError);
 
+    const checkListeners = new Set<(check: TransactionCheck) => void>();
+    const transactions = new TransactionService({
+      ...creation,
+      store,
+      offsets,
+      clock: o.clock,
+      config: {
+        transactionTimeOut: c.transactionTimeOut,
+        transactionCheckMax: c.transactionCheckMax,
+        transactionCheckInterval: c.transactionCheckInterval,
+        checkTimerMs: o.transactionCheckTimer ? c.transactionCheckInterval : 0,
+      },
+      askProducer: (check) => this.askProducer(check, checkListeners, onError),
+      onError,
+    });
+    undo.push(() => transactions.close());
+    await transactions.start();
+
     const sendConfig = {
       brokerName: c.brokerName,
       maxMessageSize: c.maxMessageSize,
@@ -312,6 +342,8 @@ export class Broker {
     };
     const api = createLocalBrokerApi({
       identity: () => this.identity(),
+      transactions,
+      transactionCheckListeners: checkListeners,
       sender: createSender({
         ...creation,
         store,
@@ -319,6 +351,7 @@ export class Broker {
         roleState: this.roleState,
         config: sendConfig,
         timer,
+        transactions,
         clock: o.clock,
       }),
       pull,
@@ -358,6 +391,7 @@ export class Broker {
       onError,
     });
     registerSendHandlers(this.server, { api });
+    registerEndTransactionHandlers(this.server, { api });
     registerPullHandlers(this.server, { api, registry: this.registry });
     registerPopHandlers(this.server, { api });
     registerAckHandlers(this.server, { api });
@@ -400,6 +434,7 @@ export class Broker {
       pop,
       schedule,
       timer,
+      transactions,
       registration,
       client,
       api,
@@ -424,10 +459,39 @@ export class Broker {
     await r.pop.close();
     await r.schedule.close();
     await r.timer.close();
+    await r.transactions.close();
     r.offsets.persist();
     await r.store.close();
     r.client.close();
     this.logger.info("broker closed");
+  }
+
+  /** Asks in-process listeners and one live remoting producer of the group (round robin) to resolve a half message. */
+  private askProducer(
+    check: TransactionCheck,
+    listeners: Set<(check: TransactionCheck) => void>,
+    onError: (err: unknown) => void,
+  ): boolean {
+    let asked = false;
+    for (const listener of listeners) {
+      try {
+        listener(check);
+        asked = true;
+      } catch (err) {
+        onError(err);
+      }
+    }
+    const producers = this.registry.producers(check.producerGroup).filter((p) => !p.channel.closed);
+    if (producers.length > 0) {
+      const p = producers[this.nextProducer++ % producers.length]!;
+      try {
+        p.channel.invokeOneway(checkTransactionStateRequest(check));
+        asked = true;
+      } catch (err) {
+        onError(err);
+      }
+    }
+    return asked;
   }
 
   private mustRun(): Running {

@@ -17,6 +17,7 @@ export type {
   ConsumerSendMsgBackRequest,
   ConsumeStats,
   CreateTopicRequest,
+  EndTransactionRequest,
   PoppedMessage,
   PopRequest,
   PopResult,
@@ -28,6 +29,7 @@ export type {
   SendOptions,
   SendResult,
   SendStatus,
+  TransactionCheck,
 } from "./broker-api.ts";
 export { decodeReceiptHandle, encodeReceiptHandle, type ReceiptHandle } from "./pop/receipt-handle.ts";
 export type { BrokerRole } from "./role-state.ts";

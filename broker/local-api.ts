@@ -10,15 +10,19 @@ import {
   deleteTopic,
   topicStats,
 } from "./admin.ts";
-import type { BrokerApi, BrokerIdentity } from "./broker-api.ts";
+import type { BrokerApi, BrokerIdentity, TransactionCheck } from "./broker-api.ts";
 import type { PopService } from "./pop/pop-service.ts";
 import { type PullDeps, pullMessages } from "./pull.ts";
 import { consumerSendMsgBack, type SendBackDeps } from "./retry.ts";
 import type { Sender } from "./send.ts";
 import { validateGroup, validateTopic } from "./topic-validator.ts";
+import type { TransactionService } from "./transaction/transaction-service.ts";
 
 export interface LocalApiParts {
   identity: () => BrokerIdentity;
+  transactions: TransactionService;
+  /** Listeners asked to resolve open half messages in this process. */
+  transactionCheckListeners: Set<(check: TransactionCheck) => void>;
   sender: Sender;
   pull: PullDeps;
   pop: PopService;
@@ -45,6 +49,11 @@ export function createLocalBrokerApi(parts: LocalApiParts): BrokerApi {
     changeInvisibleTime: (request) => parts.pop.changeInvisibleTime(request),
     forwardToDeadLetterQueue: (request) => parts.pop.forwardToDeadLetterQueue(request),
     consumerSendMsgBack: (request) => consumerSendMsgBack(parts.sendBack, request),
+    endTransaction: (request) => parts.transactions.endTransaction(request),
+    onTransactionCheck(listener) {
+      parts.transactionCheckListeners.add(listener);
+      return () => parts.transactionCheckListeners.delete(listener);
+    },
 
     async queryConsumerOffset(consumerGroup, topic, queueId) {
       validateGroup(consumerGroup);

@@ -15,9 +15,11 @@ import {
   isRetryTopic,
   RETRY_GROUP_TOPIC_PREFIX,
   RMQ_SYS_SCHEDULE_TOPIC,
+  RMQ_SYS_TRANS_HALF_TOPIC,
   RMQ_SYS_WHEEL_TIMER_TOPIC,
   validateTopic,
 } from "./topic-validator.ts";
+import type { TransactionService } from "./transaction/transaction-service.ts";
 
 const utf8Length = (s: string) => Buffer.byteLength(s, "utf8");
 
@@ -39,6 +41,8 @@ export interface SendDeps extends TopicCreation {
   config: SendConfig;
   /** Holds timer messages (TIMER_DELIVER_MS / TIMER_DELAY_SEC / TIMER_DELAY_MS) until they are due. */
   timer?: TimerStore;
+  /** Takes PREPARED (half) messages of transactions. */
+  transactions?: TransactionService;
   clock: () => number;
 }
 
@@ -144,7 +148,23 @@ export function createSender(deps: SendDeps): Sender {
         }
       }
 
-      const txType = getTransactionValue(m.sysFlag ?? 0);
+      let txType = getTransactionValue(m.sysFlag ?? 0);
+      if (txType === 0 && properties[MessageConst.PROPERTY_TRANSACTION_PREPARED] === "true")
+        txType = MessageSysFlag.TRANSACTION_PREPARED_TYPE;
+      if (txType === MessageSysFlag.TRANSACTION_PREPARED_TYPE && deps.transactions) {
+        const input = toInput(m, topic, queueId, properties);
+        input.sysFlag = (m.sysFlag ?? 0) | MessageSysFlag.TRANSACTION_PREPARED_TYPE;
+        const r = await deps.transactions.putHalf(input, options?.producerGroup);
+        return {
+          status: "SEND_OK",
+          msgId: r.msgId,
+          uniqKey: r.uniqKey,
+          topic: RMQ_SYS_TRANS_HALF_TOPIC,
+          queueId: 0,
+          queueOffset: r.queueOffset,
+          commitLogOffset: r.commitLogOffset,
+        };
+      }
       const isHalf =
         txType === MessageSysFlag.TRANSACTION_PREPARED_TYPE ||
         txType === MessageSysFlag.TRANSACTION_ROLLBACK_TYPE;

@@ -1,52 +1,11 @@
-import {
-  encodeMessageProperties,
-  encodeMessageRecord,
-  messageRecordSize,
-  parseSocketAddress,
-} from "../../proto/message/index.ts";
 import type { RemotingServer } from "../../proto/remoting/index.ts";
 import { createResponse, readHeader } from "../../proto/remoting/index.ts";
 import { RequestCode } from "../../proto/request-code.ts";
 import { ResponseCode } from "../../proto/response-code.ts";
 import type { BrokerApi, PoppedMessage } from "../broker-api.ts";
 import { decodeReceiptHandle } from "../pop/receipt-handle.ts";
+import { encodeMessageExt } from "./record.ts";
 import { concatBytes, ok } from "./respond.ts";
-
-const utf8 = new TextEncoder();
-
-/** A popped message as a CommitLog record: topic restored, POP_CK added (the stored bytes have neither). */
-export function encodePoppedRecord(m: PoppedMessage): Uint8Array {
-  const topic = utf8.encode(m.topic);
-  const properties = utf8.encode(encodeMessageProperties(m.properties));
-  const bornHost = parseSocketAddress(m.bornHost);
-  const storeHost = parseSocketAddress(m.storeHost);
-  const size = messageRecordSize(
-    m.body.length,
-    topic.length,
-    properties.length,
-    bornHost.ip.length,
-    storeHost.ip.length,
-  );
-  const out = new Uint8Array(size);
-  encodeMessageRecord(out, new DataView(out.buffer), 0, {
-    topic,
-    queueId: m.queueId,
-    flag: m.flag,
-    queueOffset: m.queueOffset,
-    commitLogOffset: m.commitLogOffset,
-    sysFlag: m.sysFlag,
-    bornTimestamp: m.bornTimestamp,
-    bornHost,
-    storeTimestamp: m.storeTimestamp,
-    storeHost,
-    reconsumeTimes: m.reconsumeTimes,
-    preparedTransactionOffset: m.preparedTransactionOffset,
-    body: m.body,
-    bodyCRC: m.bodyCRC,
-    properties,
-  });
-  return out;
-}
 
 /**
  * The per-queue summaries RocketMQ's pop response header carries (ExtraInfoUtil): `startOffsetInfo` =
@@ -123,7 +82,7 @@ export function registerPopHandlers(server: RemotingServer, deps: PopHandlerDeps
       return ok(
         cmd,
         { ...header, ...offsetInfo(r.messages) },
-        concatBytes(r.messages.map((m) => encodePoppedRecord(m))),
+        concatBytes(r.messages.map((m) => encodeMessageExt(m))),
       );
     } finally {
       unsubscribe();
