@@ -77,7 +77,7 @@ describe("transactions", () => {
     expect(committed!.sysFlag & MessageSysFlag.TRANSACTION_ROLLBACK_TYPE).toBe(
       MessageSysFlag.TRANSACTION_COMMIT_TYPE,
     );
-    expect(committed!.properties.UNIQ_KEY).toBe(a.uniqKey);
+    expect(committed!.properties.UNIQ_KEY).toBe(a.uniqKey!);
     await expect(
       broker.api.endTransaction({
         producerGroup: "Other",
