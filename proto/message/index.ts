@@ -19,7 +19,9 @@ export {
   type RecordCheck,
   type RecordCheckOptions,
   RecordField,
+  type RecordLayout,
   readStoreTimestamp,
+  recordLayout,
   setInt64,
 } from "./message-record.ts";
 export { getTransactionValue, MessageSysFlag, resetTransactionValue } from "./message-sys-flag.ts";

@@ -2,7 +2,10 @@ import { MqError } from "../error.ts";
 import { ResponseCode } from "../response-code.ts";
 import { formatSocketAddress, parseSocketAddress, type SocketAddress } from "./socket-address.ts";
 
-const HEX = "0123456789ABCDEF";
+/** "00".."FF" by byte value. */
+const HEX2: readonly string[] = Object.freeze(
+  Array.from({ length: 256 }, (_, b) => b.toString(16).toUpperCase().padStart(2, "0")),
+);
 
 /**
  * RocketMQ's offset message id (MessageDecoder.createMessageId): store host ip (4 or 16 bytes), port (int32) and
@@ -23,9 +26,15 @@ export function createOffsetMessageIdFactory(
   storeHost: string | SocketAddress,
 ): (commitLogOffset: number) => string {
   const prefix = createOffsetMessageId(storeHost, 0).slice(0, -16);
+  let lastHi = 0;
+  let head = `${prefix}00000000`;
   return (commitLogOffset) => {
     const hi = Math.floor(commitLogOffset / 0x100000000);
-    return prefix + hex32(hi) + hex32(commitLogOffset - hi * 0x100000000);
+    if (hi !== lastHi) {
+      lastHi = hi;
+      head = prefix + hex32(hi);
+    }
+    return head + hex32(commitLogOffset - hi * 0x100000000);
   };
 }
 
@@ -47,12 +56,24 @@ export function decodeOffsetMessageId(msgId: string): { storeHost: string; commi
   return { storeHost: formatSocketAddress(ip, port), commitLogOffset: hi * 0x100000000 + lo };
 }
 
+/** The offset message id of a record whose store host ip sits at `bytes[ipAt]` (decoders use this). */
+export function offsetMessageIdAt(
+  bytes: Uint8Array,
+  ipAt: number,
+  ipLength: number,
+  port: number,
+  commitLogOffset: number,
+): string {
+  let out = "";
+  for (let i = 0; i < ipLength; i++) out += HEX2[bytes[ipAt + i]!]!;
+  const hi = Math.floor(commitLogOffset / 0x100000000);
+  return out + hex32(port) + hex32(hi) + hex32(commitLogOffset - hi * 0x100000000);
+}
+
 function hexByte(b: number): string {
-  return HEX[b >> 4]! + HEX[b & 15]!;
+  return HEX2[b]!;
 }
 
 function hex32(v: number): string {
-  return (
-    hexByte((v >>> 24) & 0xff) + hexByte((v >>> 16) & 0xff) + hexByte((v >>> 8) & 0xff) + hexByte(v & 0xff)
-  );
+  return HEX2[(v >>> 24) & 0xff]! + HEX2[(v >>> 16) & 0xff]! + HEX2[(v >>> 8) & 0xff]! + HEX2[v & 0xff]!;
 }

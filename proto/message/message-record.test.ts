@@ -100,7 +100,7 @@ describe("CommitLog record codec", () => {
     const raw = encode(fields());
     const view = new DataView(raw.buffer);
     const ok = checkMessageRecord(raw, view, 0, raw.length, { checkCRC: true, expectedOffset: 2 ** 33 + 17 });
-    expect(ok).toEqual({ kind: "message", size: raw.length });
+    expect(ok.kind === "message" && ok.size).toBe(raw.length);
     expect(checkMessageRecord(raw, view, 0, raw.length, { checkCRC: true, expectedOffset: 0 }).kind).toBe(
       "corrupt",
     );

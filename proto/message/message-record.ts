@@ -1,6 +1,6 @@
 import { MqError } from "../error.ts";
 import { ResponseCode } from "../response-code.ts";
-import { createOffsetMessageId } from "./message-id.ts";
+import { offsetMessageIdAt } from "./message-id.ts";
 import { MessageSysFlag } from "./message-sys-flag.ts";
 import { decodeMessagePropertiesBytes } from "./properties.ts";
 import { formatSocketAddress, type SocketAddress } from "./socket-address.ts";
@@ -183,7 +183,7 @@ export function encodeMessageRecord(
 
 /** Outcome of checking the bytes at one position of a CommitLog segment. */
 export type RecordCheck =
-  | { kind: "message"; size: number }
+  | { kind: "message"; size: number; layout: RecordLayout }
   /** End-of-segment filler: skip `size` bytes to the next segment. */
   | { kind: "blank"; size: number }
   /** TOTALSIZE 0: no more data was written here. */
@@ -246,10 +246,11 @@ export function checkMessageRecord(
     if (crc !== view.getInt32(at + RecordField.BODYCRC))
       return { kind: "corrupt", reason: "body CRC mismatch" };
   }
-  return { kind: "message", size: totalSize };
+  return { kind: "message", size: totalSize, layout };
 }
 
-interface RecordLayout {
+/** Where the variable-length fields of a record sit (absolute positions in its buffer). */
+export interface RecordLayout {
   bornIpLength: number;
   storeTimestampAt: number;
   storeIpLength: number;
@@ -261,8 +262,16 @@ interface RecordLayout {
   propertiesLength: number;
 }
 
-/** Offsets of the variable fields, or why they don't add up to totalSize. */
-function recordLayout(view: DataView, at: number, totalSize: number, magic: number): RecordLayout | string {
+/**
+ * Offsets of the variable fields of the record of `totalSize` bytes at `view[at]`, or why they don't add up.
+ * `magic` selects the 1- or 2-byte topic length.
+ */
+export function recordLayout(
+  view: DataView,
+  at: number,
+  totalSize: number,
+  magic: number,
+): RecordLayout | string {
   const sysFlag = view.getInt32(at + RecordField.SYSFLAG);
   const bornIpLength = sysFlag & MessageSysFlag.BORNHOST_V6_FLAG ? 16 : 4;
   const storeIpLength = sysFlag & MessageSysFlag.STOREHOSTADDRESS_V6_FLAG ? 16 : 4;
@@ -303,6 +312,8 @@ const utf8Decoder = new TextDecoder();
 export interface DecodeMessageOptions {
   /** Verify the body CRC; a mismatch throws. Default true. */
   checkCRC?: boolean;
+  /** When given, the stored PHYSICALOFFSET must equal it. */
+  expectedOffset?: number;
 }
 
 /**
@@ -323,11 +334,10 @@ export function decodeMessageRecord(
     throw new MqError(ResponseCode.SYSTEM_ERROR, `not a message record at byte ${at}: ${why}`);
   }
   const size = check.size;
-  const layout = recordLayout(view, at, size, view.getInt32(at + 4)) as RecordLayout;
+  const layout = check.layout;
   const bornPortAt = at + 48 + layout.bornIpLength;
   const storeIpAt = layout.storeTimestampAt + 8;
   const storePort = view.getInt32(storeIpAt + layout.storeIpLength);
-  const storeIp = bytes.subarray(storeIpAt, storeIpAt + layout.storeIpLength);
   const commitLogOffset = getInt64(view, at + RecordField.PHYSICALOFFSET);
   const afterStoreHost = storeIpAt + layout.storeIpLength + 4;
   return {
@@ -339,9 +349,9 @@ export function decodeMessageRecord(
     commitLogOffset,
     sysFlag: view.getInt32(at + RecordField.SYSFLAG),
     bornTimestamp: getInt64(view, at + RecordField.BORNTIMESTAMP),
-    bornHost: formatSocketAddress(bytes.subarray(at + 48, bornPortAt), view.getInt32(bornPortAt)),
+    bornHost: hostAt(bytes, at + 48, layout.bornIpLength, view.getInt32(bornPortAt)),
     storeTimestamp: getInt64(view, layout.storeTimestampAt),
-    storeHost: formatSocketAddress(storeIp, storePort),
+    storeHost: hostAt(bytes, storeIpAt, layout.storeIpLength, storePort),
     reconsumeTimes: view.getInt32(afterStoreHost),
     preparedTransactionOffset: getInt64(view, afterStoreHost + 4),
     bodyCRC: view.getInt32(at + RecordField.BODYCRC),
@@ -349,9 +359,15 @@ export function decodeMessageRecord(
     properties: decodeMessagePropertiesBytes(
       bytes.subarray(layout.propertiesAt, layout.propertiesAt + layout.propertiesLength),
     ),
-    msgId: createOffsetMessageId({ ip: storeIp, port: storePort }, commitLogOffset),
+    msgId: offsetMessageIdAt(bytes, storeIpAt, layout.storeIpLength, storePort, commitLogOffset),
     raw: bytes.subarray(at, at + size),
   };
+}
+
+function hostAt(bytes: Uint8Array, ipAt: number, ipLength: number, port: number): string {
+  if (ipLength === 4)
+    return `${bytes[ipAt]}.${bytes[ipAt + 1]}.${bytes[ipAt + 2]}.${bytes[ipAt + 3]}:${port}`;
+  return formatSocketAddress(bytes.subarray(ipAt, ipAt + ipLength), port);
 }
 
 /** The store timestamp of the well-formed record at `view[at]` (for binary searches by time). */

@@ -23,7 +23,10 @@ export interface UniqKeyGenerator {
   next(): string;
 }
 
-const HEX = "0123456789ABCDEF";
+/** "00".."FF" by byte value. */
+const HEX2: readonly string[] = Object.freeze(
+  Array.from({ length: 256 }, (_, b) => b.toString(16).toUpperCase().padStart(2, "0")),
+);
 
 /**
  * Client-style UNIQ_KEY ids as the Java remoting client makes them (MessageClientIDSetter): ip, pid (2 bytes),
@@ -43,15 +46,21 @@ export function createUniqKeyGenerator(options: Partial<UniqKeyGeneratorOptions>
   let monthStart = 0;
   let nextMonthStart = 0;
   let counter = 0;
+  let lastNow = -1;
+  let head = "";
   return {
     next() {
       const now = o.clock();
-      if (now >= nextMonthStart || now < monthStart) {
-        const d = new Date(now);
-        monthStart = new Date(d.getFullYear(), d.getMonth(), 1).getTime();
-        nextMonthStart = new Date(d.getFullYear(), d.getMonth() + 1, 1).getTime();
+      if (now !== lastNow) {
+        if (now >= nextMonthStart || now < monthStart) {
+          const d = new Date(now);
+          monthStart = new Date(d.getFullYear(), d.getMonth(), 1).getTime();
+          nextMonthStart = new Date(d.getFullYear(), d.getMonth() + 1, 1).getTime();
+        }
+        lastNow = now;
+        head = fixed + hex32(now - monthStart);
       }
-      const id = fixed + hex32(now - monthStart) + hexByte((counter >> 8) & 0xff) + hexByte(counter & 0xff);
+      const id = head + HEX2[(counter >> 8) & 0xff]! + HEX2[counter & 0xff]!;
       counter = (counter + 1) & 0xffff;
       return id;
     },
@@ -59,11 +68,9 @@ export function createUniqKeyGenerator(options: Partial<UniqKeyGeneratorOptions>
 }
 
 function hexByte(b: number): string {
-  return HEX[b >> 4]! + HEX[b & 15]!;
+  return HEX2[b]!;
 }
 
 function hex32(v: number): string {
-  return (
-    hexByte((v >>> 24) & 0xff) + hexByte((v >>> 16) & 0xff) + hexByte((v >>> 8) & 0xff) + hexByte(v & 0xff)
-  );
+  return HEX2[(v >>> 24) & 0xff]! + HEX2[(v >>> 16) & 0xff]! + HEX2[(v >>> 8) & 0xff]! + HEX2[v & 0xff]!;
 }

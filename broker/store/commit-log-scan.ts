@@ -1,0 +1,128 @@
+import { BLANK_MAGIC_CODE, checkMessageRecord, MESSAGE_MAGIC_CODE } from "../../proto/message/index.ts";
+import type { CommitLog } from "./commit-log.ts";
+
+const CHUNK = 8 * 1024 * 1024;
+
+export interface ScanResult {
+  /** Offset right after the last good record (or blank-filled segment). */
+  end: number;
+  /** Start of the last good record, -1 if none was seen. */
+  lastRecord: number;
+  records: number;
+  /** Why the scan stopped before the end of the data: the bad position and the defect. */
+  corrupt: { offset: number; reason: string } | null;
+}
+
+/** Called for each good record; `bytes`/`view` hold it at `at`. */
+export type OnRecord = (
+  bytes: Uint8Array,
+  view: DataView,
+  at: number,
+  commitLogOffset: number,
+  size: number,
+) => void;
+
+/**
+ * Walks the CommitLog from `from` (a record start) with large preads, checking every record (structure, stored
+ * physical offset, and body CRC when `checkCRC`), following blank markers into the next segment, until zeros,
+ * a defect or the last file ends.
+ */
+export function scanCommitLog(
+  commitLog: CommitLog,
+  from: number,
+  checkCRC: boolean,
+  onRecord: OnRecord,
+): ScanResult {
+  const files = commitLog.queue.files;
+  const result: ScanResult = { end: from, lastRecord: -1, records: 0, corrupt: null };
+  let index = files.findIndex((f) => from >= f.fileFromOffset && from < f.fileEndOffset);
+  if (index < 0) return result;
+  let chunk = new Uint8Array(CHUNK);
+  let view = new DataView(chunk.buffer);
+  while (index < files.length) {
+    const file = files[index]!;
+    let pos = result.end - file.fileFromOffset;
+    let chunkStart = 0;
+    let chunkLen = 0;
+    const load = (at: number, want: number) => {
+      const len = Math.min(Math.max(want, CHUNK), file.fileSize - at);
+      if (len > chunk.length) {
+        chunk = new Uint8Array(len);
+        view = new DataView(chunk.buffer);
+      }
+      chunkStart = at;
+      chunkLen = file.read(at, len, chunk);
+    };
+    while (pos < file.fileSize) {
+      const remaining = file.fileSize - pos;
+      if (pos < chunkStart || pos + Math.min(8, remaining) > chunkStart + chunkLen) load(pos, 8);
+      const at = pos - chunkStart;
+      const totalSize = remaining >= 4 ? view.getInt32(at) : 0;
+      const isMessage = remaining >= 8 && view.getInt32(at + 4) !== BLANK_MAGIC_CODE && totalSize > 0;
+      if (isMessage && totalSize <= remaining && pos + totalSize > chunkStart + chunkLen)
+        load(pos, totalSize);
+      const check = checkMessageRecord(chunk, view, pos - chunkStart, remaining, {
+        checkCRC,
+        expectedOffset: file.fileFromOffset + pos,
+      });
+      if (check.kind === "message") {
+        onRecord(chunk, view, pos - chunkStart, file.fileFromOffset + pos, check.size);
+        result.lastRecord = file.fileFromOffset + pos;
+        result.records++;
+        pos += check.size;
+        result.end = file.fileFromOffset + pos;
+      } else if (check.kind === "blank") {
+        pos = file.fileSize;
+        result.end = file.fileEndOffset;
+      } else {
+        if (check.kind === "corrupt")
+          result.corrupt = { offset: file.fileFromOffset + pos, reason: check.reason };
+        return result;
+      }
+    }
+    index++;
+  }
+  return result;
+}
+
+/**
+ * Whether a well-formed record (right stored offset, good CRC) exists after `offset`: then a defect at `offset`
+ * is damage in the middle of the log, not a torn tail. Searches for the magic bytes, so it is only for the rare
+ * recovery without a checkpoint.
+ */
+export function hasRecordAfter(commitLog: CommitLog, offset: number): boolean {
+  const magicPrefix = new Uint8Array(3);
+  new DataView(magicPrefix.buffer).setUint16(0, MESSAGE_MAGIC_CODE >>> 16);
+  magicPrefix[2] = (MESSAGE_MAGIC_CODE >>> 8) & 0xff; // V1 and V2 magic share their first three bytes
+  for (const file of commitLog.queue.files) {
+    if (file.fileEndOffset <= offset) continue;
+    let pos = Math.max(offset + 1 - file.fileFromOffset, 0);
+    const buf = new Uint8Array(CHUNK);
+    while (pos < file.fileSize) {
+      const n = file.read(pos, Math.min(CHUNK, file.fileSize - pos), buf);
+      if (n === 0) break;
+      const window = Buffer.from(buf.buffer, 0, n);
+      for (let i = window.indexOf(magicPrefix, 4); i >= 0; i = window.indexOf(magicPrefix, i + 1)) {
+        const candidate = file.fileFromOffset + pos + i - 4;
+        if (candidate > offset && isRecordAt(commitLog, candidate)) return true;
+      }
+      if (n < CHUNK) break;
+      pos += n - 8; // overlap so a magic split across chunks is seen
+    }
+  }
+  return false;
+}
+
+function isRecordAt(commitLog: CommitLog, offset: number): boolean {
+  const head = commitLog.read(offset, 4);
+  if (!head || head.length < 4) return false;
+  const size = new DataView(head.buffer, head.byteOffset, 4).getInt32(0);
+  if (size <= 0 || size > commitLog.remainingInSegment(offset)) return false;
+  const bytes = commitLog.read(offset, size);
+  if (!bytes || bytes.length < size) return false;
+  const check = checkMessageRecord(bytes, new DataView(bytes.buffer, bytes.byteOffset, size), 0, size, {
+    checkCRC: true,
+    expectedOffset: offset,
+  });
+  return check.kind === "message";
+}

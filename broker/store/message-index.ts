@@ -1,0 +1,173 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { MqError } from "../../proto/error.ts";
+import { getTransactionValue, MessageConst, MessageSysFlag } from "../../proto/message/index.ts";
+import { ResponseCode } from "../../proto/response-code.ts";
+import { IndexFile } from "./index-file.ts";
+
+/** The active IndexFile and its entry count, as recorded in the checkpoint. */
+export interface IndexState {
+  fileName: string;
+  indexCount: number;
+}
+
+export interface MessageIndexOptions {
+  dir: string;
+  hashSlotNum: number;
+  indexNum: number;
+  clock: () => number;
+}
+
+const FILE_NAME = /^\d{17}$/;
+
+/**
+ * Lookup of CommitLog offsets by `topic#key` for each KEYS entry and the UNIQ_KEY (RocketMQ's IndexService).
+ * Index files are named by creation time (yyyyMMddHHmmssSSS, local time), so name order is creation order.
+ */
+export class MessageIndex {
+  private readonly o: MessageIndexOptions;
+  private files: IndexFile[] = [];
+  private readonly dirty = new Set<IndexFile>();
+
+  constructor(options: MessageIndexOptions) {
+    this.o = options;
+  }
+
+  load(): void {
+    fs.mkdirSync(this.o.dir, { recursive: true });
+    const names = fs
+      .readdirSync(this.o.dir)
+      .filter((n) => FILE_NAME.test(n))
+      .sort();
+    for (const name of names) {
+      const file = IndexFile.open(path.join(this.o.dir, name), name, this.o.hashSlotNum, this.o.indexNum);
+      if (!file) {
+        throw new MqError(
+          ResponseCode.SYSTEM_ERROR,
+          `index file ${name} does not match maxHashSlotNum/maxIndexNum; remove the index directory to rebuild it`,
+        );
+      }
+      this.files.push(file);
+    }
+  }
+
+  /** The active file and its entry count, for the checkpoint. */
+  state(): IndexState {
+    const last = this.files[this.files.length - 1];
+    return last ? { fileName: last.name, indexCount: last.indexCount } : { fileName: "", indexCount: 0 };
+  }
+
+  /**
+   * Indexes one record's UNIQ_KEY and KEYS. Recovery re-dispatches only records after the checkpoint, which the
+   * rolled-back index does not hold yet, so nothing is indexed twice.
+   */
+  buildIndex(
+    topic: string,
+    commitLogOffset: number,
+    storeTimestamp: number,
+    sysFlag: number,
+    uniqKey: string | undefined,
+    keys: string | undefined,
+  ): void {
+    if (getTransactionValue(sysFlag) === MessageSysFlag.TRANSACTION_ROLLBACK_TYPE) return;
+    if (uniqKey) this.putKey(`${topic}#${uniqKey}`, commitLogOffset, storeTimestamp);
+    if (keys) {
+      for (const key of keys.split(MessageConst.KEY_SEPARATOR)) {
+        if (key.length > 0) this.putKey(`${topic}#${key}`, commitLogOffset, storeTimestamp);
+      }
+    }
+  }
+
+  /** CommitLog offsets indexed for `topic#key` within [beginMs, endMs], newest first, without duplicates. */
+  query(topic: string, key: string, maxNum: number, beginMs: number, endMs: number): number[] {
+    const found: number[] = [];
+    const fullKey = `${topic}#${key}`;
+    for (let i = this.files.length - 1; i >= 0 && found.length < maxNum; i--) {
+      const f = this.files[i]!;
+      if (f.indexCount > 1 && f.isTimeMatched(beginMs - 999, endMs)) {
+        f.selectPhyOffsets(found, fullKey, maxNum, beginMs, endMs);
+      }
+    }
+    return [...new Set(found)];
+  }
+
+  /**
+   * Crash recovery against the checkpoint: files created after it are deleted and the active one is rolled back
+   * to its checkpointed entry count. Without a checkpoint everything is deleted and rebuilt.
+   */
+  recover(checkpoint: IndexState | null): void {
+    const keepName = checkpoint?.fileName ?? "";
+    while (this.files.length > 0 && this.files[this.files.length - 1]!.name > keepName) {
+      this.files.pop()!.destroy();
+    }
+    const last = this.files[this.files.length - 1];
+    if (last && checkpoint && last.name === keepName) last.rollbackTo(checkpoint.indexCount);
+  }
+
+  /** Retention: deletes files (never the active one) whose entries all point below `minPhysicalOffset`. */
+  deleteExpired(minPhysicalOffset: number): number {
+    let deleted = 0;
+    while (this.files.length > 1 && this.files[0]!.endPhyOffset < minPhysicalOffset) {
+      const f = this.files.shift()!;
+      this.dirty.delete(f);
+      f.destroy();
+      deleted++;
+    }
+    return deleted;
+  }
+
+  async flush(): Promise<void> {
+    if (this.dirty.size === 0) return;
+    const files = [...this.dirty];
+    this.dirty.clear();
+    await Promise.all(files.map((f) => f.flush()));
+  }
+
+  close(): void {
+    for (const f of this.files) f.close();
+  }
+
+  private putKey(key: string, commitLogOffset: number, storeTimestamp: number): void {
+    let file = this.files[this.files.length - 1];
+    if (!file || file.isFull()) file = this.createFile();
+    if (!file.putKey(key, commitLogOffset, storeTimestamp)) {
+      file = this.createFile();
+      file.putKey(key, commitLogOffset, storeTimestamp);
+    }
+    this.dirty.add(file);
+  }
+
+  private createFile(): IndexFile {
+    const lastName = this.files[this.files.length - 1]?.name ?? "";
+    let t = this.o.clock();
+    let name = timeName(t);
+    if (name <= lastName) {
+      t = parseTimeName(lastName) + 1;
+      name = timeName(t);
+    }
+    const file = IndexFile.create(path.join(this.o.dir, name), name, this.o.hashSlotNum, this.o.indexNum);
+    this.files.push(file);
+    this.dirty.add(file);
+    return file;
+  }
+}
+
+/** yyyyMMddHHmmssSSS in local time (UtilAll.timeMillisToHumanString). */
+function timeName(t: number): string {
+  const d = new Date(t);
+  const p = (n: number, w = 2) => String(n).padStart(w, "0");
+  return (
+    p(d.getFullYear(), 4) +
+    p(d.getMonth() + 1) +
+    p(d.getDate()) +
+    p(d.getHours()) +
+    p(d.getMinutes()) +
+    p(d.getSeconds()) +
+    p(d.getMilliseconds(), 3)
+  );
+}
+
+function parseTimeName(name: string): number {
+  const n = (from: number, to: number) => Number(name.slice(from, to));
+  return new Date(n(0, 4), n(4, 6) - 1, n(6, 8), n(8, 10), n(10, 12), n(12, 14), n(14, 17)).getTime();
+}

@@ -1,0 +1,891 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { MqError } from "../../proto/error.ts";
+import {
+  BLANK_MAGIC_CODE,
+  checkMessageRecord,
+  createOffsetMessageIdFactory,
+  createUniqKeyGenerator,
+  END_FILE_MIN_BLANK_LENGTH,
+  encodeMessageProperties,
+  MAX_PROPERTIES_BYTES,
+  MessageConst,
+  type MessageExt,
+  type MessageRecordFields,
+  messageRecordSize,
+  parseSocketAddress,
+  type SocketAddress,
+  type UniqKeyGenerator,
+} from "../../proto/message/index.ts";
+import { ResponseCode } from "../../proto/response-code.ts";
+import { CheckpointFile, readCheckpoint, type StoreCheckpoint } from "./checkpoint.ts";
+import { CommitLog } from "./commit-log.ts";
+import { ConsumeQueueTable } from "./consume-queue-table.ts";
+import { decodeDispatchRequest, isConsumeQueued } from "./dispatch-request.ts";
+import { MessageIndex } from "./message-index.ts";
+import { defaultMessageStoreOptions, type MessageStoreOptions } from "./options.ts";
+import { openPreallocate } from "./preallocate.ts";
+import { getMessages, lookMessage, type ReadBounds, storeTimestampAt } from "./read-messages.ts";
+import { diskUsedRatio, isTimeToDelete } from "./retention.ts";
+import { recoverStore } from "./store-recovery.ts";
+import type {
+  AppendRawResult,
+  CleanResult,
+  DispatchRequest,
+  GetMessageResult,
+  GetMessagesRequest,
+  MessageInput,
+  PutResult,
+} from "./types.ts";
+
+/** RocketMQ's TopicValidator charset; it also keeps topic names safe as directory names. */
+const TOPIC_PATTERN = /^[%|a-zA-Z0-9_-]+$/;
+const MAX_TOPIC_LENGTH = 255;
+const DEFAULT_BORN_HOST = "127.0.0.1:0";
+
+interface Waiter {
+  resolve(): void;
+  reject(err: MqError): void;
+}
+
+/** A record appended but not yet dispatched, and the put waiting on it (on the last record of a put only). */
+interface Pending {
+  end: number;
+  req: DispatchRequest | null;
+  waiter: Waiter | null;
+}
+
+interface Prepared {
+  fields: MessageRecordFields;
+  topic: string;
+  queueId: number;
+  size: number;
+  properties: Record<string, string>;
+  uniqKey: string;
+  keys: string | undefined;
+  consumeQueued: boolean;
+}
+
+/**
+ * Opens (and recovers) a store under `options.storePathRootDir`.
+ * @example
+ * const store = await createMessageStore({ storePathRootDir: "/data/store", flushDiskType: "SYNC_FLUSH" });
+ * const put = await store.putMessage({ topic: "T", queueId: 0, body: new TextEncoder().encode("hi") });
+ * const got = store.getMessages({ topic: "T", queueId: 0, queueOffset: 0, maxCount: 32 });
+ * await store.close();
+ */
+export async function createMessageStore(options: Partial<MessageStoreOptions> = {}): Promise<MessageStore> {
+  const store = new MessageStore({ ...defaultMessageStoreOptions, ...options });
+  await store.open();
+  return store;
+}
+
+/**
+ * The broker's message store: CommitLog + ConsumeQueues + IndexFile + checkpoint, network-free.
+ * Writes are async (they resolve per flush mode); reads are synchronous (pread).
+ */
+export class MessageStore {
+  readonly options: Readonly<MessageStoreOptions>;
+  private readonly root: string;
+  private readonly abortPath: string;
+  private readonly lockPath: string;
+  private readonly checkpointPath: string;
+  private readonly commitLog: CommitLog;
+  private readonly cqs: ConsumeQueueTable;
+  private readonly index: MessageIndex | null;
+  private checkpointFile: CheckpointFile | null = null;
+  private readonly storeHost: SocketAddress;
+  private readonly msgIdOf: (offset: number) => string;
+  private readonly uniqKeys: UniqKeyGenerator;
+  private readonly topicBytes = new Map<string, Uint8Array>();
+  private readonly bornHosts = new Map<string, SocketAddress>();
+  private readonly queueOffsets = new Map<string, number>();
+  private readonly listeners = new Set<(r: DispatchRequest) => void>();
+  private pending: Pending[] = [];
+  private pendingHead = 0;
+  /** Everything below this is dispatched and readable. */
+  private confirmedOffset = 0;
+  private confirmedLastRecord = -1;
+  private confirmedStoreTimestamp = 0;
+  private state: "new" | "open" | "closing" | "closed" = "new";
+  /** Set when a write, flush or dispatch failed: the store then refuses writes until reopened (and recovered). */
+  private failure: MqError | null = null;
+  private checkpointing: Promise<void> | null = null;
+  private readonly timers: ReturnType<typeof setInterval>[] = [];
+  private readonly maxRecordSize: number;
+  private readonly encoder = new TextEncoder();
+
+  /** Use createMessageStore, which also opens the store. */
+  constructor(options: MessageStoreOptions) {
+    validateOptions(options);
+    this.options = Object.freeze({ ...options });
+    const o = this.options;
+    this.root = path.resolve(o.storePathRootDir);
+    this.abortPath = path.join(this.root, "abort");
+    this.lockPath = path.join(this.root, "lock");
+    this.checkpointPath = path.join(this.root, "checkpoint");
+    this.storeHost = parseSocketAddress(o.storeHost);
+    this.msgIdOf = createOffsetMessageIdFactory(this.storeHost);
+    this.uniqKeys = createUniqKeyGenerator({ ip: this.storeHost.ip, pid: process.pid, clock: o.clock });
+    this.maxRecordSize = messageRecordSize(o.maxMessageSize, MAX_TOPIC_LENGTH, MAX_PROPERTIES_BYTES, 16, 16);
+    const sync = o.flushDiskType === "SYNC_FLUSH";
+    this.commitLog = new CommitLog({
+      dir: path.join(this.root, "commitlog"),
+      segmentSize: o.commitLogSegmentSize,
+      writeBufferSize: Math.max(o.writeBufferSize, this.maxRecordSize),
+      preallocate: openPreallocate(),
+      syncAfterWrite: sync,
+      events: {
+        onWritten: (offset) => {
+          if (!sync) this.drainTo(offset);
+        },
+        onFlushed: (offset) => {
+          if (sync) this.drainTo(offset);
+        },
+        onFailed: (err) => {
+          this.failure ??= err;
+          this.failPending(err);
+        },
+      },
+    });
+    this.cqs = new ConsumeQueueTable(path.join(this.root, "consumequeue"), o.consumeQueueUnitsPerFile);
+    this.index = o.messageIndexEnable
+      ? new MessageIndex({
+          dir: path.join(this.root, "index"),
+          hashSlotNum: o.maxHashSlotNum,
+          indexNum: o.maxIndexNum,
+          clock: o.clock,
+        })
+      : null;
+  }
+
+  /** Loads and recovers the files, writes a fresh checkpoint and the abort marker, starts the timers. */
+  async open(): Promise<void> {
+    if (this.state !== "new") throw new MqError(ResponseCode.SYSTEM_ERROR, "store already opened");
+    fs.mkdirSync(this.root, { recursive: true });
+    this.takeLock();
+    try {
+      const abnormal = fs.existsSync(this.abortPath);
+      const read = readCheckpoint(this.checkpointPath);
+      if (typeof read === "string") this.options.logger.warn(`ignoring the checkpoint: ${read}`);
+      const checkpoint = typeof read === "string" ? null : read;
+      this.commitLog.queue.load();
+      this.cqs.load();
+      this.index?.load();
+      const r = recoverStore({
+        commitLog: this.commitLog,
+        cqs: this.cqs,
+        index: this.index,
+        options: this.options,
+        abnormal,
+        checkpoint,
+      });
+      this.commitLog.setWritePosition(r.end, r.lastRecord);
+      this.confirmedOffset = r.end;
+      this.confirmedLastRecord = r.lastRecord;
+      for (const cq of this.cqs.all()) this.queueOffsets.set(queueKey(cq.topic, cq.queueId), cq.maxOffset);
+      this.checkpointFile = new CheckpointFile(this.checkpointPath);
+      this.state = "open";
+      await this.checkpoint();
+      fs.writeFileSync(this.abortPath, "");
+    } catch (err) {
+      this.state = "closed";
+      this.releaseFiles();
+      throw MqError.from(err);
+    }
+    this.startTimers();
+  }
+
+  // ---- writes -------------------------------------------------------------------------------------------------
+
+  /** Stores one message. Resolves after the write (ASYNC_FLUSH) or after an fdatasync covers it (SYNC_FLUSH). */
+  putMessage(msg: MessageInput): Promise<PutResult> {
+    return this.put([msg], true) as Promise<PutResult>;
+  }
+
+  /** Stores the messages as consecutive records, in order; resolves when the last one is durable per flush mode. */
+  putMessages(batch: readonly MessageInput[]): Promise<PutResult[]> {
+    return this.put(batch, false) as Promise<PutResult[]>;
+  }
+
+  /** Resolves the PutResult itself when `single`, else the array. */
+  private put(batch: readonly MessageInput[], single: boolean): Promise<PutResult | PutResult[]> {
+    let prepared: Prepared[];
+    try {
+      this.ensureWritable();
+      if (batch.length === 0) throw new MqError(ResponseCode.MESSAGE_ILLEGAL, "empty message batch");
+      prepared = batch.map((m) => this.prepare(m));
+    } catch (err) {
+      return Promise.reject(MqError.from(err));
+    }
+    return new Promise<PutResult | PutResult[]>((resolve, reject) => {
+      const results: PutResult[] = [];
+      try {
+        for (let i = 0; i < prepared.length; i++) {
+          const p = prepared[i]!;
+          const f = p.fields;
+          f.queueOffset = p.consumeQueued ? this.nextQueueOffset(p.topic, p.queueId) : 0;
+          f.storeTimestamp = this.options.clock();
+          const offset = this.commitLog.appendMessage(f, p.size, f.storeTimestamp);
+          results.push({
+            commitLogOffset: offset,
+            queueOffset: f.queueOffset,
+            msgId: this.msgIdOf(offset),
+            uniqKey: p.uniqKey,
+            wroteBytes: p.size,
+            storeTimestamp: f.storeTimestamp,
+          });
+          const last = i === prepared.length - 1;
+          this.pending.push({
+            end: offset + p.size,
+            req: {
+              topic: p.topic,
+              queueId: p.queueId,
+              queueOffset: f.queueOffset,
+              commitLogOffset: offset,
+              size: p.size,
+              tagsCode: this.options.tagsCodeOf(p.topic, p.properties, f.storeTimestamp),
+              storeTimestamp: f.storeTimestamp,
+              bornTimestamp: f.bornTimestamp,
+              sysFlag: f.sysFlag,
+              preparedTransactionOffset: f.preparedTransactionOffset,
+              properties: p.properties,
+              uniqKey: p.uniqKey,
+              keys: p.keys,
+              consumeQueued: p.consumeQueued,
+            },
+            waiter: last ? { resolve: () => resolve(single ? results[0]! : results), reject } : null,
+          });
+        }
+      } catch (err) {
+        reject(MqError.from(err));
+      }
+    });
+  }
+
+  /**
+   * Replication: appends records already encoded by another store (a master's CommitLog bytes) at exactly
+   * `commitLogOffset`, which must be where this CommitLog ends (an empty store may start at any segment start).
+   * `bytes` must be whole records, optionally ending with the blank marker of the segment; each is checked (CRC
+   * and stored offset) before anything is written, then dispatched like a local append. Resolves per flush mode.
+   */
+  appendRaw(commitLogOffset: number, bytes: Uint8Array): Promise<AppendRawResult> {
+    let reqs: DispatchRequest[];
+    let endsWithBlank: boolean;
+    let writeLength: number;
+    try {
+      this.ensureWritable();
+      const empty = this.commitLog.queue.files.length === 0 && this.commitLog.nextOffset === 0;
+      if (commitLogOffset !== this.commitLog.nextOffset) {
+        if (!(empty && commitLogOffset % this.options.commitLogSegmentSize === 0)) {
+          throw new MqError(
+            ResponseCode.INVALID_PARAMETER,
+            `appendRaw at offset ${commitLogOffset}, but the CommitLog ends at ${this.commitLog.nextOffset}`,
+          );
+        }
+        this.commitLog.setWritePosition(commitLogOffset, -1);
+        this.confirmedOffset = commitLogOffset;
+      }
+      ({ reqs, endsWithBlank, writeLength } = this.checkRaw(commitLogOffset, bytes));
+    } catch (err) {
+      return Promise.reject(MqError.from(err));
+    }
+    return new Promise<AppendRawResult>((resolve, reject) => {
+      try {
+        for (const req of reqs) {
+          if (req.consumeQueued) {
+            const key = queueKey(req.topic, req.queueId);
+            this.queueOffsets.set(key, Math.max(this.queueOffsets.get(key) ?? 0, req.queueOffset + 1));
+          }
+        }
+        const last = reqs[reqs.length - 1];
+        this.commitLog.appendRaw(
+          bytes.subarray(0, writeLength),
+          endsWithBlank,
+          last ? last.commitLogOffset : -1,
+          last ? last.storeTimestamp : 0,
+        );
+        const result = { records: reqs.length, nextPhysicalOffset: this.commitLog.nextOffset };
+        const waiter: Waiter = { resolve: () => resolve(result), reject };
+        for (const req of reqs) this.pending.push({ end: req.commitLogOffset + req.size, req, waiter: null });
+        this.pending.push({ end: this.commitLog.nextOffset, req: null, waiter });
+      } catch (err) {
+        reject(MqError.from(err));
+      }
+    });
+  }
+
+  /**
+   * Replication source: whole records starting at `commitLogOffset` (a record start), at most `maxBytes` (but
+   * at least one record), not crossing a segment; a segment's blank marker (8 bytes) ends the chunk. Empty when
+   * nothing readable follows yet. Throws MqError(INVALID_PARAMETER) for an offset that was deleted, lies beyond
+   * the end, or is not a record start.
+   */
+  getCommitLogData(commitLogOffset: number, maxBytes: number): Uint8Array {
+    const bounds = this.readBounds();
+    if (commitLogOffset === bounds.maxPhysicalOffset) return new Uint8Array(0);
+    if (commitLogOffset < bounds.minPhysicalOffset || commitLogOffset > bounds.maxPhysicalOffset) {
+      throw new MqError(
+        ResponseCode.INVALID_PARAMETER,
+        `offset ${commitLogOffset} is outside [${bounds.minPhysicalOffset}, ${bounds.maxPhysicalOffset}]`,
+      );
+    }
+    const segmentLeft = this.commitLog.remainingInSegment(commitLogOffset);
+    let len = Math.min(segmentLeft, bounds.maxPhysicalOffset - commitLogOffset, Math.max(maxBytes, 8));
+    let bytes = this.commitLog.read(commitLogOffset, len) ?? new Uint8Array(0);
+    let view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    let pos = 0;
+    while (pos + 8 <= bytes.length) {
+      const size = view.getInt32(pos);
+      if (view.getInt32(pos + 4) === BLANK_MAGIC_CODE) {
+        pos += END_FILE_MIN_BLANK_LENGTH;
+        break;
+      }
+      if (pos === 0 && size > bytes.length && size <= segmentLeft) {
+        len = size; // the first record alone is larger than maxBytes
+        bytes = this.commitLog.read(commitLogOffset, len) ?? new Uint8Array(0);
+        view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      }
+      const check = checkMessageRecord(bytes, view, pos, bytes.length - pos, {
+        checkCRC: false,
+        expectedOffset: commitLogOffset + pos,
+      });
+      if (check.kind !== "message") {
+        if (pos === 0) {
+          throw new MqError(
+            ResponseCode.INVALID_PARAMETER,
+            `offset ${commitLogOffset} is not a record start`,
+          );
+        }
+        break;
+      }
+      pos += check.size;
+    }
+    return bytes.subarray(0, pos);
+  }
+
+  // ---- reads --------------------------------------------------------------------------------------------------
+
+  /** Messages of one queue from `queueOffset`, per RocketMQ's getMessage rules and GetMessageStatus. */
+  getMessages(req: GetMessagesRequest): GetMessageResult {
+    return getMessages(
+      this.readBounds(),
+      this.cqs.find(req.topic, req.queueId),
+      req,
+      this.options.maxScanUnitsPerGet,
+    );
+  }
+
+  /** The record at a CommitLog offset (e.g. from an offset msgId), or null when no record starts there. */
+  lookMessageByOffset(commitLogOffset: number, size?: number): MessageExt | null {
+    return lookMessage(this.readBounds(), commitLogOffset, size);
+  }
+
+  /** Smallest readable queue offset (0 for an unknown queue). */
+  getMinOffsetInQueue(topic: string, queueId: number): number {
+    return this.cqs.find(topic, queueId)?.minOffset ?? 0;
+  }
+
+  /** One past the last dispatched queue offset (0 for an unknown queue). */
+  getMaxOffsetInQueue(topic: string, queueId: number): number {
+    return this.cqs.find(topic, queueId)?.maxOffset ?? 0;
+  }
+
+  /**
+   * The first queue offset whose message was stored at or after `timestampMs` (binary search); maxOffset when all
+   * are older, minOffset when all are newer.
+   */
+  getOffsetInQueueByTime(topic: string, queueId: number, timestampMs: number): number {
+    const cq = this.cqs.find(topic, queueId);
+    if (!cq) return 0;
+    const bounds = this.readBounds();
+    let lo = cq.minOffset;
+    let hi = cq.maxOffset;
+    while (lo < hi) {
+      const mid = Math.floor((lo + hi) / 2);
+      const u = cq.unit(mid);
+      const t = u ? storeTimestampAt(bounds, u.commitLogOffset) : -1;
+      if (t >= timestampMs) hi = mid;
+      else lo = mid + 1;
+    }
+    return lo;
+  }
+
+  /** Store timestamp of the message at `queueOffset`, or -1. */
+  getMessageStoreTimeStamp(topic: string, queueId: number, queueOffset: number): number {
+    const u = this.cqs.find(topic, queueId)?.unit(queueOffset);
+    return u ? storeTimestampAt(this.readBounds(), u.commitLogOffset) : -1;
+  }
+
+  /** Store timestamp of the queue's oldest readable message, or -1. */
+  getEarliestMessageTime(topic: string, queueId: number): number {
+    return this.getMessageStoreTimeStamp(topic, queueId, this.getMinOffsetInQueue(topic, queueId));
+  }
+
+  /** Messages of `topic` whose KEYS contain `key` or whose UNIQ_KEY is `key`, stored within [beginMs, endMs]. */
+  queryMessageByKey(
+    topic: string,
+    key: string,
+    maxNum: number,
+    beginMs: number,
+    endMs: number,
+  ): MessageExt[] {
+    if (!this.index) return [];
+    const bounds = this.readBounds();
+    const out: MessageExt[] = [];
+    for (const offset of this.index.query(topic, key, maxNum, beginMs, endMs)) {
+      const m = lookMessage(bounds, offset);
+      if (!m || m.topic !== topic || m.storeTimestamp < beginMs || m.storeTimestamp > endMs) continue;
+      const keys = m.properties[MessageConst.PROPERTY_KEYS]?.split(MessageConst.KEY_SEPARATOR) ?? [];
+      if (keys.includes(key) || m.properties[MessageConst.PROPERTY_UNIQ_CLIENT_MESSAGE_ID_KEYIDX] === key)
+        out.push(m);
+    }
+    return out;
+  }
+
+  /** Messages of `topic` with this UNIQ_KEY (more than one if a producer re-sent it), newest first. */
+  queryMessageByUniqKey(topic: string, uniqKey: string, maxNum = 32): MessageExt[] {
+    return this.queryMessageByKey(topic, uniqKey, maxNum, 0, Number.MAX_SAFE_INTEGER).filter(
+      (m) => m.properties[MessageConst.PROPERTY_UNIQ_CLIENT_MESSAGE_ID_KEYIDX] === uniqKey,
+    );
+  }
+
+  /** End of the readable (dispatched) CommitLog data. */
+  get maxPhysicalOffset(): number {
+    return this.confirmedOffset;
+  }
+
+  /** Offset of the oldest CommitLog byte still on disk. */
+  get minPhysicalOffset(): number {
+    return this.commitLog.minOffset;
+  }
+
+  /** Topics that have a ConsumeQueue. */
+  topics(): string[] {
+    return this.cqs.topics();
+  }
+
+  /** Queue ids of a topic that have a ConsumeQueue. */
+  queueIds(topic: string): number[] {
+    return this.cqs.queueIds(topic);
+  }
+
+  /** Registers a listener called for every record once it is in its ConsumeQueue and index; returns an unsubscribe. */
+  onDispatch(listener: (r: DispatchRequest) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  // ---- maintenance --------------------------------------------------------------------------------------------
+
+  /** Drops the topic's ConsumeQueues (its CommitLog records stay until retention); new messages restart at 0. */
+  async deleteTopic(topic: string): Promise<boolean> {
+    this.ensureWritable();
+    const existed = this.cqs.deleteTopic(topic);
+    for (const key of [...this.queueOffsets.keys()])
+      if (key.startsWith(`${topic}\u0001`)) this.queueOffsets.delete(key);
+    // A checkpoint now keeps recovery from re-creating the queues from records before the deletion.
+    await this.checkpoint();
+    return existed;
+  }
+
+  /**
+   * Retention. Deletes the oldest CommitLog files that expired (fileReservedTimeHours by mtime) when the hour is in
+   * deleteWhen, disk usage is above diskMaxUsedSpaceRatio, or `force`; above diskSpaceCleanForciblyRatio even
+   * unexpired ones. Never the file being written. Then trims ConsumeQueues and index to the new minimum.
+   */
+  cleanExpiredFiles(opts: { force?: boolean } = {}): CleanResult {
+    const o = this.options;
+    const now = o.clock();
+    const ratio = diskUsedRatio(this.root);
+    const due = opts.force || isTimeToDelete(o.deleteWhen, now) || ratio > o.diskMaxUsedSpaceRatio;
+    const forcibly = ratio > o.diskSpaceCleanForciblyRatio;
+    let deleted = 0;
+    if (due || forcibly) {
+      const reservedMs = o.fileReservedTimeHours * 3_600_000;
+      const files = this.commitLog.queue.files;
+      while (deleted < o.deleteFileBatchMax && files.length > 1) {
+        const first = files[0]!;
+        const settled =
+          first.fileEndOffset <= this.commitLog.flushedOffset && first.fileEndOffset <= this.confirmedOffset;
+        const expired = now - first.lastModified() >= reservedMs;
+        if (!settled || !(expired || forcibly)) break;
+        this.commitLog.queue.deleteFirst();
+        deleted++;
+      }
+    }
+    const min = this.commitLog.minOffset;
+    if (deleted > 0) {
+      for (const cq of this.cqs.all()) cq.deleteExpired(min);
+      this.index?.deleteExpired(min);
+      o.logger.info(`retention: deleted ${deleted} CommitLog file(s), oldest offset now ${min}`);
+    }
+    return { deletedCommitLogFiles: deleted, minPhysicalOffset: min };
+  }
+
+  /** Writes and fdatasyncs everything, then writes a checkpoint. */
+  async flush(): Promise<void> {
+    this.ensureWritable();
+    await this.commitLog.flushAll();
+    await this.checkpoint();
+  }
+
+  /** Flushes, checkpoints, removes the abort marker and closes the files. Puts still pending complete first. */
+  async close(): Promise<void> {
+    if (this.state !== "open") return;
+    this.state = "closing";
+    for (const t of this.timers) clearInterval(t);
+    let failure: unknown = null;
+    try {
+      await this.commitLog.flushAll();
+      this.drainTo(this.commitLog.flushedOffset);
+      await this.checkpoint();
+      fs.rmSync(this.abortPath, { force: true });
+    } catch (err) {
+      failure = err;
+    }
+    this.state = "closed";
+    this.releaseFiles();
+    if (failure) throw MqError.from(failure);
+  }
+
+  // ---- internals ----------------------------------------------------------------------------------------------
+
+  private prepare(m: MessageInput): Prepared {
+    const o = this.options;
+    if (typeof m !== "object" || m === null) throw illegal("message must be an object");
+    const topic = m.topic;
+    if (typeof topic !== "string" || topic.length > MAX_TOPIC_LENGTH || !TOPIC_PATTERN.test(topic)) {
+      throw illegal(`topic ${JSON.stringify(topic)} must match ${TOPIC_PATTERN} and be at most 255 chars`);
+    }
+    if (!isInt32(m.queueId) || m.queueId < 0)
+      throw illegal(`queueId ${m.queueId} must be a non-negative int32`);
+    if (!(m.body instanceof Uint8Array)) throw illegal("body must be a Uint8Array");
+    if (m.body.length > o.maxMessageSize) {
+      throw illegal(`body of ${m.body.length} bytes exceeds maxMessageSize ${o.maxMessageSize}`);
+    }
+    const flag = m.flag ?? 0;
+    const sysFlag = m.sysFlag ?? 0;
+    const reconsumeTimes = m.reconsumeTimes ?? 0;
+    if (!isInt32(flag) || !isInt32(sysFlag) || !isInt32(reconsumeTimes)) {
+      throw illegal("flag, sysFlag and reconsumeTimes must be int32");
+    }
+    const preparedTransactionOffset = m.preparedTransactionOffset ?? 0;
+    const bornTimestamp = m.bornTimestamp ?? o.clock();
+    if (!Number.isSafeInteger(preparedTransactionOffset) || !Number.isSafeInteger(bornTimestamp)) {
+      throw illegal("bornTimestamp and preparedTransactionOffset must be safe integers");
+    }
+    const properties: Record<string, string> = { ...m.properties };
+    let uniqKey = properties[MessageConst.PROPERTY_UNIQ_CLIENT_MESSAGE_ID_KEYIDX];
+    if (!uniqKey) {
+      uniqKey = this.uniqKeys.next();
+      properties[MessageConst.PROPERTY_UNIQ_CLIENT_MESSAGE_ID_KEYIDX] = uniqKey;
+    }
+    const propertiesBytes = this.encoder.encode(encodeMessageProperties(properties));
+    if (propertiesBytes.length > MAX_PROPERTIES_BYTES) {
+      throw illegal(`properties take ${propertiesBytes.length} bytes, more than ${MAX_PROPERTIES_BYTES}`);
+    }
+    let topicBytes = this.topicBytes.get(topic);
+    if (!topicBytes) {
+      topicBytes = this.encoder.encode(topic);
+      this.topicBytes.set(topic, topicBytes);
+    }
+    const bornHost = this.bornHost(m.bornHost ?? DEFAULT_BORN_HOST);
+    const size = messageRecordSize(
+      m.body.length,
+      topicBytes.length,
+      propertiesBytes.length,
+      bornHost.ip.length,
+      this.storeHost.ip.length,
+    );
+    if (size + END_FILE_MIN_BLANK_LENGTH > o.commitLogSegmentSize) {
+      throw illegal(
+        `a record of ${size} bytes does not fit in a CommitLog segment of ${o.commitLogSegmentSize}`,
+      );
+    }
+    return {
+      fields: {
+        topic: topicBytes,
+        queueId: m.queueId,
+        flag,
+        queueOffset: 0,
+        commitLogOffset: 0,
+        sysFlag,
+        bornTimestamp,
+        bornHost,
+        storeTimestamp: 0,
+        storeHost: this.storeHost,
+        reconsumeTimes,
+        preparedTransactionOffset,
+        body: m.body,
+        properties: propertiesBytes,
+      },
+      topic,
+      queueId: m.queueId,
+      size,
+      properties,
+      uniqKey,
+      keys: properties[MessageConst.PROPERTY_KEYS],
+      consumeQueued: isConsumeQueued(sysFlag),
+    };
+  }
+
+  private bornHost(text: string): SocketAddress {
+    let addr = this.bornHosts.get(text);
+    if (!addr) {
+      addr = parseSocketAddress(text);
+      if (this.bornHosts.size >= 4096) this.bornHosts.clear();
+      this.bornHosts.set(text, addr);
+    }
+    return addr;
+  }
+
+  private nextQueueOffset(topic: string, queueId: number): number {
+    const key = queueKey(topic, queueId);
+    const next = this.queueOffsets.get(key) ?? 0;
+    this.queueOffsets.set(key, next + 1);
+    return next;
+  }
+
+  /** Validates replicated bytes and decodes their dispatch requests; nothing is written yet. */
+  private checkRaw(
+    commitLogOffset: number,
+    bytes: Uint8Array,
+  ): { reqs: DispatchRequest[]; endsWithBlank: boolean; writeLength: number } {
+    if (!(bytes instanceof Uint8Array) || bytes.length === 0) {
+      throw new MqError(ResponseCode.INVALID_PARAMETER, "appendRaw needs a non-empty Uint8Array");
+    }
+    const segmentLeft = this.commitLog.remainingInSegment(commitLogOffset);
+    if (bytes.length > segmentLeft) {
+      throw new MqError(
+        ResponseCode.INVALID_PARAMETER,
+        `appendRaw of ${bytes.length} bytes crosses a segment end`,
+      );
+    }
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const reqs: DispatchRequest[] = [];
+    let pos = 0;
+    while (pos < bytes.length) {
+      const left = segmentLeft - pos;
+      if (bytes.length - pos >= 8 && view.getInt32(pos + 4) === BLANK_MAGIC_CODE) {
+        if (view.getInt32(pos) !== left) {
+          throw new MqError(
+            ResponseCode.INVALID_PARAMETER,
+            `blank marker at ${commitLogOffset + pos} covers ${view.getInt32(pos)} bytes, the segment has ${left} left (segment sizes differ?)`,
+          );
+        }
+        return { reqs, endsWithBlank: true, writeLength: pos + END_FILE_MIN_BLANK_LENGTH };
+      }
+      const check = checkMessageRecord(bytes, view, pos, bytes.length - pos, {
+        checkCRC: true,
+        expectedOffset: commitLogOffset + pos,
+      });
+      if (check.kind !== "message") {
+        const why = check.kind === "corrupt" ? check.reason : `a ${check.kind} marker`;
+        throw new MqError(
+          ResponseCode.INVALID_PARAMETER,
+          `appendRaw: bad record at ${commitLogOffset + pos}: ${why}`,
+        );
+      }
+      if (check.size + END_FILE_MIN_BLANK_LENGTH > left) {
+        throw new MqError(
+          ResponseCode.INVALID_PARAMETER,
+          `appendRaw: record at ${commitLogOffset + pos} leaves no room for a blank marker`,
+        );
+      }
+      reqs.push(decodeDispatchRequest(bytes, view, pos, check.size, this.options.tagsCodeOf));
+      pos += check.size;
+    }
+    return { reqs, endsWithBlank: false, writeLength: pos };
+  }
+
+  /** Dispatches appended records up to `boundary` in order, then resolves their puts. */
+  private drainTo(boundary: number): void {
+    const pending = this.pending;
+    let head = this.pendingHead;
+    try {
+      while (head < pending.length && pending[head]!.end <= boundary) {
+        const p = pending[head]!;
+        if (p.req) this.dispatch(p.req);
+        head++;
+        if (p.waiter) p.waiter.resolve();
+      }
+    } catch (err) {
+      // A ConsumeQueue or index write failed (disk full, I/O error): stop taking writes, recovery will redo it.
+      this.pendingHead = head;
+      const failure = new MqError(ResponseCode.SYSTEM_ERROR, `dispatch failed: ${(err as Error)?.message}`, {
+        cause: err,
+      });
+      this.failure ??= failure;
+      this.failPending(failure);
+      return;
+    }
+    if (head === pending.length) {
+      this.pending = [];
+      head = 0;
+    } else if (head > 4096 && head * 2 > pending.length) {
+      this.pending = pending.slice(head);
+      head = 0;
+    }
+    this.pendingHead = head;
+    if (boundary > this.confirmedOffset) this.confirmedOffset = boundary;
+  }
+
+  private dispatch(req: DispatchRequest): void {
+    if (req.consumeQueued) {
+      this.cqs
+        .findOrCreate(req.topic, req.queueId)
+        .put(req.queueOffset, req.commitLogOffset, req.size, req.tagsCode);
+    }
+    this.index?.buildIndex(
+      req.topic,
+      req.commitLogOffset,
+      req.storeTimestamp,
+      req.sysFlag,
+      req.uniqKey,
+      req.keys,
+    );
+    this.confirmedLastRecord = req.commitLogOffset;
+    this.confirmedStoreTimestamp = req.storeTimestamp;
+    for (const listener of this.listeners) {
+      try {
+        listener(req);
+      } catch (err) {
+        this.options.logger.warn(`onDispatch listener threw: ${(err as Error)?.message ?? err}`);
+      }
+    }
+  }
+
+  private failPending(err: MqError): void {
+    for (let i = this.pendingHead; i < this.pending.length; i++) this.pending[i]!.waiter?.reject(err);
+    this.pending = [];
+    this.pendingHead = 0;
+  }
+
+  /**
+   * fdatasync ConsumeQueues and index, then record in the checkpoint how far each is durable. Offsets are taken
+   * before the flushes, so they never claim more than was flushed.
+   */
+  private checkpoint(): Promise<void> {
+    if (this.checkpointing) return this.checkpointing;
+    const file = this.checkpointFile;
+    if (!file) return Promise.resolve();
+    const cl = this.commitLog;
+    const dispatched = this.confirmedOffset;
+    const cp: StoreCheckpoint = {
+      physicMsgTimestamp: cl.flushedStoreTimestamp,
+      logicsMsgTimestamp: this.confirmedStoreTimestamp,
+      indexMsgTimestamp: this.confirmedStoreTimestamp,
+      masterFlushedOffset: 0,
+      confirmPhyOffset: cl.flushedOffset,
+      physicFlushedOffset: cl.flushedOffset,
+      logicsOffset: dispatched,
+      indexOffset: dispatched,
+      scanFromOffset: Math.min(cl.flushedLastRecord, this.confirmedLastRecord),
+      index: this.index?.state() ?? { fileName: "", indexCount: 0 },
+    };
+    this.checkpointing = (async () => {
+      try {
+        await Promise.all([this.cqs.flush(), this.index?.flush()]);
+        await file.write(cp);
+      } finally {
+        this.checkpointing = null;
+      }
+    })();
+    return this.checkpointing;
+  }
+
+  private startTimers(): void {
+    const o = this.options;
+    const every = (ms: number, fn: () => unknown) => {
+      if (ms <= 0) return;
+      const t = setInterval(() => {
+        if (this.state !== "open") return;
+        Promise.resolve()
+          .then(fn)
+          .catch((err) => o.logger.warn(`store timer: ${(err as Error)?.message ?? err}`));
+      }, ms);
+      t.unref?.();
+      this.timers.push(t);
+    };
+    if (o.flushDiskType === "ASYNC_FLUSH") every(o.flushIntervalMs, () => this.commitLog.requestSync());
+    every(o.checkpointIntervalMs, () => this.checkpoint());
+    every(o.cleanResourceIntervalMs, () => this.cleanExpiredFiles());
+  }
+
+  private readBounds(): ReadBounds {
+    return {
+      commitLog: this.commitLog,
+      minPhysicalOffset: this.commitLog.minOffset,
+      maxPhysicalOffset: this.confirmedOffset,
+    };
+  }
+
+  private ensureWritable(): void {
+    if (this.state !== "open") {
+      throw new MqError(ResponseCode.SERVICE_NOT_AVAILABLE, `message store is ${this.state}`);
+    }
+    if (this.failure) {
+      throw new MqError(ResponseCode.SERVICE_NOT_AVAILABLE, `message store failed: ${this.failure.message}`);
+    }
+  }
+
+  private takeLock(): void {
+    if (fs.existsSync(this.lockPath)) {
+      const pid = Number.parseInt(fs.readFileSync(this.lockPath, "utf8"), 10);
+      if (pid > 0 && isAlive(pid)) {
+        throw new MqError(
+          ResponseCode.SYSTEM_ERROR,
+          `store ${this.root} is in use by process ${pid} (remove ${this.lockPath} if that is wrong)`,
+        );
+      }
+    }
+    fs.writeFileSync(this.lockPath, String(process.pid));
+  }
+
+  private releaseFiles(): void {
+    this.commitLog.close();
+    this.cqs.close();
+    this.index?.close();
+    this.checkpointFile?.close();
+    this.checkpointFile = null;
+    fs.rmSync(this.lockPath, { force: true });
+  }
+}
+
+function validateOptions(o: MessageStoreOptions): void {
+  const bad = (what: string) => new MqError(ResponseCode.INVALID_PARAMETER, `store option ${what}`);
+  if (!Number.isInteger(o.commitLogSegmentSize) || o.commitLogSegmentSize < 4096) {
+    throw bad("commitLogSegmentSize must be an integer >= 4096");
+  }
+  if (!Number.isInteger(o.consumeQueueUnitsPerFile) || o.consumeQueueUnitsPerFile < 1) {
+    throw bad("consumeQueueUnitsPerFile must be a positive integer");
+  }
+  if (o.flushDiskType !== "ASYNC_FLUSH" && o.flushDiskType !== "SYNC_FLUSH") {
+    throw bad(`flushDiskType must be ASYNC_FLUSH or SYNC_FLUSH, not ${o.flushDiskType}`);
+  }
+  if (!Number.isInteger(o.maxMessageSize) || o.maxMessageSize < 0) throw bad("maxMessageSize must be >= 0");
+  if (o.maxHashSlotNum < 1 || o.maxIndexNum < 2)
+    throw bad("maxHashSlotNum >= 1 and maxIndexNum >= 2 are required");
+}
+
+function queueKey(topic: string, queueId: number): string {
+  return `${topic}\u0001${queueId}`;
+}
+
+function isInt32(n: unknown): n is number {
+  return typeof n === "number" && Number.isInteger(n) && n >= -2147483648 && n <= 2147483647;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+function illegal(message: string): MqError {
+  return new MqError(ResponseCode.MESSAGE_ILLEGAL, message);
+}

@@ -1,0 +1,87 @@
+import { tagsStringToTagsCode } from "../../proto/message/index.ts";
+
+export type FlushDiskType = "ASYNC_FLUSH" | "SYNC_FLUSH";
+
+/** Where recovery and retention report what they did. pino's Logger fits. */
+export interface StoreLogger {
+  info(msg: string): void;
+  warn(msg: string): void;
+}
+
+export interface MessageStoreOptions {
+  storePathRootDir: string;
+  /** CommitLog segment size (mappedFileSizeCommitLog). */
+  commitLogSegmentSize: number;
+  /** Units per ConsumeQueue file; a unit is 20 bytes. */
+  consumeQueueUnitsPerFile: number;
+  /** SYNC_FLUSH: a put resolves after an fdatasync covers it. ASYNC_FLUSH: after the write reaches the OS. */
+  flushDiskType: FlushDiskType;
+  /** ASYNC_FLUSH: CommitLog fdatasync period (flushIntervalCommitLog). */
+  flushIntervalMs: number;
+  /** ConsumeQueue + index fdatasync and checkpoint period (flushIntervalConsumeQueue). */
+  checkpointIntervalMs: number;
+  /** Largest body accepted. */
+  maxMessageSize: number;
+  /** CommitLog files older than this (by mtime) may be deleted. */
+  fileReservedTimeHours: number;
+  /** Hours of day ("04", or "04;05") when expired files are deleted. */
+  deleteWhen: string;
+  /** Above this disk usage (%), expired files are deleted at any hour. */
+  diskMaxUsedSpaceRatio: number;
+  /** Above this disk usage (%), the oldest files are deleted even before they expire. */
+  diskSpaceCleanForciblyRatio: number;
+  /** Period of the retention check; 0 turns the timer off (cleanExpiredFiles still works). */
+  cleanResourceIntervalMs: number;
+  /** Most CommitLog files deleted per retention round. */
+  deleteFileBatchMax: number;
+  /** "ip:port" written into every record and into offset message ids. */
+  storeHost: string;
+  /** Store timestamps, expiry and index file names read this clock. */
+  clock: () => number;
+  /** Verify body CRCs while recovering. */
+  checkCrcOnRecover: boolean;
+  /** Build the IndexFile (lookup by key, UNIQ_KEY and time). */
+  messageIndexEnable: boolean;
+  /** Hash slots per IndexFile. */
+  maxHashSlotNum: number;
+  /** Entries per IndexFile. */
+  maxIndexNum: number;
+  /**
+   * The tagsCode of a ConsumeQueue unit. Default: Java hashCode of TAGS. The broker may override it, e.g. to put the
+   * delivery time into SCHEDULE_TOPIC_XXXX units as RocketMQ does. Must be a pure function of its arguments:
+   * recovery and replication call it again for the same record.
+   */
+  tagsCodeOf: (topic: string, properties: Readonly<Record<string, string>>, storeTimestamp: number) => number;
+  /** Appends are gathered in a buffer of this size and written with one pwrite. */
+  writeBufferSize: number;
+  /** Most ConsumeQueue units one getMessages call looks at (maxFilterMessageCount). */
+  maxScanUnitsPerGet: number;
+  logger: StoreLogger;
+}
+
+export const defaultMessageStoreOptions: Readonly<MessageStoreOptions> = Object.freeze({
+  storePathRootDir: "store",
+  commitLogSegmentSize: 1024 * 1024 * 1024,
+  consumeQueueUnitsPerFile: 300_000,
+  flushDiskType: "ASYNC_FLUSH",
+  flushIntervalMs: 500,
+  checkpointIntervalMs: 1000,
+  maxMessageSize: 4 * 1024 * 1024,
+  fileReservedTimeHours: 72,
+  deleteWhen: "04",
+  diskMaxUsedSpaceRatio: 75,
+  diskSpaceCleanForciblyRatio: 85,
+  cleanResourceIntervalMs: 10_000,
+  deleteFileBatchMax: 10,
+  storeHost: "127.0.0.1:10911",
+  clock: Date.now,
+  checkCrcOnRecover: true,
+  messageIndexEnable: true,
+  maxHashSlotNum: 5_000_000,
+  maxIndexNum: 20_000_000,
+  tagsCodeOf: (_topic: string, properties: Readonly<Record<string, string>>) =>
+    tagsStringToTagsCode(properties.TAGS),
+  writeBufferSize: 4 * 1024 * 1024,
+  maxScanUnitsPerGet: 16_000,
+  logger: Object.freeze({ info: () => {}, warn: (msg: string) => console.warn(`[store] ${msg}`) }),
+} satisfies MessageStoreOptions);
