@@ -93,6 +93,11 @@ export interface PopRequest {
   filter?: FilterExpression;
   /** Where a group without a committed offset starts: MIN = queue start, MAX = queue end (default). */
   initMode?: "MIN" | "MAX";
+  /**
+   * FIFO: a queue hands the group one batch at a time, blocked until acked or its invisible time ends, then
+   * redelivers the unacked messages in order from the queue itself (receipt handles carry reviveQid 999).
+   */
+  order?: boolean;
   /** Aborting ends a held request early (answered as if the poll timed out). */
   signal?: AbortSignal;
 }

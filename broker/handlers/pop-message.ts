@@ -67,6 +67,7 @@ export function registerPopHandlers(server: RemotingServer, deps: PopHandlerDeps
         pollTimeMs: h.pollTime ?? 0,
         ...(h.exp !== undefined ? { filter: { expressionType: h.expType ?? "TAG", expression: h.exp } } : {}),
         initMode: h.initMode === 0 ? "MIN" : "MAX",
+        order: h.order ?? false,
         signal: aborter.signal,
       });
       const header = {

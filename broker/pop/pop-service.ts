@@ -40,6 +40,7 @@ import {
   encodeCheckpoint,
   keyOf,
 } from "./checkpoint.ts";
+import { OrderlyQueues, POP_ORDER_REVIVE_QUEUE } from "./orderly.ts";
 import {
   decodeReceiptHandle,
   encodeReceiptHandle,
@@ -94,8 +95,18 @@ export class PopService {
   private timer?: ReturnType<typeof setInterval>;
   private closed = false;
 
+  private readonly orderly: OrderlyQueues;
+
   constructor(private readonly deps: PopDeps) {
     this.reviveTopic = reviveTopicOf(deps.config.clusterName);
+    this.orderly = new OrderlyQueues({
+      store: deps.store,
+      offsets: deps.offsets,
+      clock: deps.clock,
+      brokerName: deps.config.brokerName,
+      retryMaxTimes: (group) => deps.groups.get(group)?.retryMaxTimes ?? 16,
+      putDlq: (group, topic, msg) => this.putDlq(group, topic, msg),
+    });
   }
 
   /** Creates the revive log topic and rebuilds pending checkpoints from it; starts the revive timer. */
@@ -196,6 +207,33 @@ export class PopService {
 
     const messages: PoppedMessage[] = [];
     let restNum = 0;
+    if (req.order) {
+      // FIFO: each queue is its own ordered stream; redeliveries come from the queue itself, not a retry topic.
+      for (const [topic, queueId] of normal) {
+        const need = req.maxMsgNums - messages.length;
+        if (need <= 0) break;
+        const lockKey = `${req.consumerGroup}\u0001${topic}\u0001${queueId}`;
+        if (this.busy.has(lockKey)) continue;
+        this.busy.add(lockKey);
+        try {
+          const r = await this.orderly.pop(
+            req.consumerGroup,
+            topic,
+            queueId,
+            need,
+            req.invisibleTimeMs,
+            filter,
+            popTime,
+            req.initMode,
+          );
+          messages.push(...r.messages);
+          restNum += r.restNum;
+        } finally {
+          this.busy.delete(lockKey);
+        }
+      }
+      return { messages, restNum };
+    }
     for (const [readTopic, queueId] of order) {
       const need = req.maxMsgNums - messages.length;
       if (need <= 0) break;
@@ -302,6 +340,10 @@ export class PopService {
 
   async ack(req: AckRequest): Promise<void> {
     const { ck, handle } = this.lookup(req);
+    if (handle.reviveQid === POP_ORDER_REVIVE_QUEUE) {
+      this.orderly.ack(req.consumerGroup, req.topic, handle.queueId, handle.queueOffset);
+      return;
+    }
     if (!ck) return; // already fully acked or revived: acking again is harmless
     if (!ck.offsets.includes(handle.queueOffset))
       throw new MqError(
@@ -316,6 +358,26 @@ export class PopService {
       throw new MqError(ResponseCode.INVALID_PARAMETER, `invisibleTime ${req.invisibleTimeMs} is illegal`);
     const { ck, handle } = this.lookup(req);
     const offset = handle.queueOffset;
+    if (handle.reviveQid === POP_ORDER_REVIVE_QUEUE) {
+      if (!this.orderly.inFlight(req.consumerGroup, req.topic, handle.queueId, offset))
+        throw new MqError(
+          ResponseCode.INVALID_PARAMETER,
+          "the receipt handle is no longer valid: its message was acked or its invisible time expired",
+        );
+      const popTime = this.orderly.changeInvisibleTime(
+        req.consumerGroup,
+        req.topic,
+        handle.queueId,
+        req.invisibleTimeMs,
+      );
+      const receiptHandle = encodeReceiptHandle({ ...handle, popTime, invisibleTime: req.invisibleTimeMs });
+      return {
+        receiptHandle,
+        popTime,
+        invisibleTime: req.invisibleTimeMs,
+        reviveQid: POP_ORDER_REVIVE_QUEUE,
+      };
+    }
     const index = ck ? ck.offsets.indexOf(offset) : -1;
     if (!ck || index < 0 || ck.acked.has(offset))
       throw new MqError(
@@ -352,6 +414,27 @@ export class PopService {
   /** Sends a popped message to %DLQ%group at once and acks it. */
   async forwardToDeadLetterQueue(req: AckRequest): Promise<void> {
     const { ck, handle } = this.lookup(req);
+    if (handle.reviveQid === POP_ORDER_REVIVE_QUEUE) {
+      if (!this.orderly.inFlight(req.consumerGroup, req.topic, handle.queueId, handle.queueOffset))
+        throw new MqError(
+          ResponseCode.INVALID_PARAMETER,
+          "the receipt handle is no longer valid: its message was acked or its invisible time expired",
+        );
+      const msg =
+        handle.commitLogOffset >= 0
+          ? this.deps.store.lookMessageByOffset(handle.commitLogOffset)
+          : (
+              await this.deps.store.getMessages({
+                topic: req.topic,
+                queueId: handle.queueId,
+                queueOffset: handle.queueOffset,
+                maxCount: 1,
+              })
+            ).messages[0];
+      if (msg) await this.putDlq(req.consumerGroup, req.topic, msg);
+      this.orderly.ack(req.consumerGroup, req.topic, handle.queueId, handle.queueOffset);
+      return;
+    }
     if (!ck?.offsets.includes(handle.queueOffset) || ck.acked.has(handle.queueOffset))
       throw new MqError(
         ResponseCode.INVALID_PARAMETER,
@@ -360,7 +443,7 @@ export class PopService {
     const msg = await this.deps.store.lookMessageByOffset(
       ck.commitLogOffsets[ck.offsets.indexOf(handle.queueOffset)]!,
     );
-    if (msg) await this.putDlq(ck, msg);
+    if (msg) await this.putDlq(ck.consumerGroup, ck.topic, msg);
     await this.ackOffset(ck, handle.queueOffset);
   }
 
@@ -405,7 +488,7 @@ export class PopService {
     const max = group?.retryMaxTimes ?? 16;
     const reconsumeTimes = msg.reconsumeTimes + 1;
     if (reconsumeTimes > max) {
-      await this.putDlq(ck, msg);
+      await this.putDlq(ck.consumerGroup, ck.topic, msg);
       return;
     }
     const retryTopic = buildPopRetryTopic(ck.topic, ck.consumerGroup);
@@ -419,11 +502,11 @@ export class PopService {
     await this.deps.store.putMessage(reputInput(msg, retryTopic, 0, properties, reconsumeTimes));
   }
 
-  private async putDlq(ck: Checkpoint, msg: MessageExt): Promise<void> {
-    const dlq = getDLQTopic(ck.consumerGroup);
+  private async putDlq(group: string, topic: string, msg: MessageExt): Promise<void> {
+    const dlq = getDLQTopic(group);
     ensureInnerTopic(this.deps, dlq, 1, PERM_READ | PERM_WRITE);
     await this.deps.store.putMessage(
-      reputInput(msg, dlq, 0, dlqProperties(msg, ck.topic), msg.reconsumeTimes + 1),
+      reputInput(msg, dlq, 0, dlqProperties(msg, topic), msg.reconsumeTimes + 1),
     );
   }
 
