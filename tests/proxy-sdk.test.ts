@@ -9,7 +9,7 @@ import {
   PushConsumer,
   SimpleConsumer,
 } from "rocketmq-client-nodejs";
-import { AckMessageRequestSchema, Code, MessagingService } from "../proto/v2.ts";
+import { AckMessageRequestSchema, Code, MessagingService, TransactionResolution } from "../proto/v2.ts";
 import { waitFor } from "./harness.ts";
 import { type LocalStack, sdkLogger, startLocalStack } from "./proxy-harness.ts";
 
@@ -22,8 +22,13 @@ let stack: LocalStack;
 const clients: { shutdown(): Promise<void> }[] = [];
 
 beforeAll(async () => {
-  stack = await startLocalStack({ proxies: 2 });
+  // Half messages are checked back as soon as possible, so the orphaned-transaction case is quick.
+  stack = await startLocalStack({
+    proxies: 2,
+    brokerConfig: { transactionTimeOut: 0, transactionCheckInterval: 200 },
+  });
   for (const t of ["sdk-basic", "sdk-redeliver", "sdk-cross", "sdk-push"]) await stack.createTopic(t);
+  for (const t of ["sdk-tx", "sdk-orphan"]) await stack.createTopic(t, "TRANSACTION");
 });
 
 afterAll(async () => {
@@ -154,6 +159,41 @@ describe("official Node SDK in Local mode", () => {
     // Had the ack not landed, the message would come back once its 1.5 s are over.
     stack.advance(3000);
     expect(await stack.revive()).toBe(0);
+  }, 30_000);
+
+  test("a transaction commits through EndTransaction, and an orphaned one through the server's check", async () => {
+    const checked: string[] = [];
+    const p = new Producer({
+      endpoints: stack.grpcEndpoint(0),
+      namespace: "",
+      topics: ["sdk-tx", "sdk-orphan"],
+      logger: sdkLogger,
+      checker: {
+        async check(view) {
+          checked.push(view.messageId);
+          // The committed transaction may be checked before its commit lands: commit is right for both.
+          return TransactionResolution.COMMIT as never;
+        },
+      },
+    });
+    await p.startup();
+    clients.push(p);
+    const consumer = await simpleConsumer("sdk-tx-g", "sdk-tx");
+    const tx = p.beginTransaction();
+    const receipt = await p.send({ topic: "sdk-tx", body: Buffer.from("in a transaction") }, tx);
+    await tx.commit();
+    const [m] = await receiveN(consumer, 1, 5000);
+    expect(m.messageId).toBe(receipt.messageId);
+    expect(m.body.toString()).toBe("in a transaction");
+    await consumer.ack(m);
+
+    // Never committed by the client: the broker asks, the proxy forwards over Telemetry, the SDK's checker commits.
+    const orphanConsumer = await simpleConsumer("sdk-orphan-g", "sdk-orphan");
+    const orphan = await p.send({ topic: "sdk-orphan", body: Buffer.from("orphan") }, p.beginTransaction());
+    const [o] = await receiveN(orphanConsumer, 1, 5000, 15_000);
+    expect(o.messageId).toBe(orphan.messageId);
+    expect(checked).toContain(orphan.messageId);
+    await orphanConsumer.ack(o);
   }, 30_000);
 
   test("a push consumer gets every message and acks it", async () => {

@@ -2,7 +2,17 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { MqError } from "../../proto/error.ts";
 import { ResponseCode } from "../../proto/response-code.ts";
 import { readReceiptHandle } from "../rpc/receipt-handle.ts";
-import type { Backend, FilterSpec, MessageToSend, PoppedMessage, TopicMessageType } from "./backend.ts";
+import type {
+  Backend,
+  FilterSpec,
+  MessageToSend,
+  PoppedMessage,
+  TopicMessageType,
+  TransactionCheck,
+} from "./backend.ts";
+
+/** Broker settings the suite needs: half messages are checked at once and often. */
+export const caseBrokerConfig = Object.freeze({ transactionTimeOut: 0, transactionCheckInterval: 200 });
 
 /**
  * The suite every Backend runs (local.test.ts, cluster.test.ts): same calls, same outcomes, against a real broker.
@@ -39,6 +49,14 @@ function outgoing(topic: string, i: number, extra: Record<string, string> = {}):
     bornTimestamp: Date.now(),
     bornHost: "127.0.0.1:0",
   };
+}
+
+async function waitFor(check: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await Bun.sleep(20);
+  }
 }
 
 async function refusedWith(p: Promise<unknown>): Promise<number> {
@@ -220,6 +238,66 @@ export function runBackendCases(name: string, setup: () => Promise<BackendFixtur
       await b.updateConsumerOffset(f.brokerName, `${name}-g6`, q, 2);
       expect(await b.queryConsumerOffset(f.brokerName, `${name}-g6`, q)).toBe(2);
       expect(await b.searchOffset(f.brokerName, q, 0)).toBe(0);
+    });
+
+    test("a committed half message reaches consumers; a rolled-back one never does", async () => {
+      const topic = `${name}-tx`;
+      await f.createTopic(topic, "TRANSACTION");
+      const half = (i: number) =>
+        b.sendMessage(f.brokerName, outgoing(topic, i, { TRAN_MSG: "true", PGROUP: topic }));
+      const committed = await half(0);
+      const rolledBack = await half(1);
+      expect(committed.transactionId).toBeString();
+      expect((await popAll(topic, `${name}-g7`, 5000)).messages).toEqual([]);
+      for (const [sent, commit] of [
+        [committed, true],
+        [rolledBack, false],
+      ] as const)
+        await b.endTransaction(f.brokerName, {
+          topic,
+          producerGroup: topic,
+          msgId: sent.msgId,
+          transactionId: sent.transactionId!,
+          commit,
+          fromTransactionCheck: false,
+        });
+      const got = (await popAll(topic, `${name}-g7`, 5000, 1000)).messages;
+      expect(got.map((m) => new TextDecoder().decode(m.body))).toEqual(["body 0"]);
+      expect(got[0].properties.UNIQ_KEY).toBe(committed.msgId);
+    });
+
+    test("asks a registered producer to resolve an open half message", async () => {
+      const topic = `${name}-txcheck`;
+      await f.createTopic(topic, "TRANSACTION");
+      const checks: TransactionCheck[] = [];
+      const stop = b.onTransactionCheck((c) => {
+        if (c.producerGroup === topic) checks.push(c);
+      });
+      try {
+        await b.registerClient({ clientId: `${name}-producer`, producerGroups: [topic], consumerGroups: [] });
+        const sent = await b.sendMessage(
+          f.brokerName,
+          outgoing(topic, 0, { TRAN_MSG: "true", PGROUP: topic }),
+        );
+        await waitFor(() => checks.length > 0);
+        const c = checks[0];
+        expect(c.brokerName).toBe(f.brokerName);
+        expect(c.message.properties.UNIQ_KEY).toBe(sent.msgId);
+        expect(c.message.topic).toBe(topic);
+        await b.endTransaction(f.brokerName, {
+          topic,
+          producerGroup: topic,
+          msgId: sent.msgId,
+          transactionId: c.transactionId,
+          commit: true,
+          fromTransactionCheck: true,
+        });
+        const got = (await popAll(topic, `${name}-g8`, 5000, 1000)).messages;
+        expect(got.map((m) => m.properties.UNIQ_KEY)).toEqual([sent.msgId]);
+      } finally {
+        stop();
+        await b.unregisterClient(`${name}-producer`);
+      }
     });
 
     test("refuses a receipt handle that is not this broker's or is garbage", async () => {

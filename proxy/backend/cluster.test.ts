@@ -1,5 +1,5 @@
 import { removeDir, startBroker, startNameServer, testLogger } from "../../tests/harness.ts";
-import { runBackendCases } from "./backend.cases.ts";
+import { caseBrokerConfig, runBackendCases } from "./backend.cases.ts";
 import { createClusterBackend } from "./cluster.ts";
 
 // A real nameserver and a real broker over remoting; the broker runs in this process only so that the suite can
@@ -9,6 +9,7 @@ runBackendCases("cluster", async () => {
   const nameServer = await startNameServer();
   const running = await startBroker({
     namesrvAddr: nameServer.addr,
+    config: caseBrokerConfig,
     options: { clock: () => Date.now() + skew, reviveIntervalMs: 0 },
   });
   const api = running.broker.api;

@@ -42,6 +42,7 @@ import type {
 } from "./backend.ts";
 import { decodeMessageRecords, withReceiptHandles } from "./pop-response.ts";
 import { RouteCache } from "./route-cache.ts";
+import { decodeTransactionToken, encodeTransactionToken } from "./transaction-token.ts";
 
 /**
  * Cluster mode: the Backend over RocketMQ remoting. Routes come from the nameserver (RouteCache), every call
@@ -76,21 +77,6 @@ const sendStatusOf: Record<number, SendStatus> = {
 // Pull sysFlag bits (PullSysFlag).
 const PULL_SUSPEND = 0x2;
 const PULL_SUBSCRIPTION = 0x4;
-
-/** What Cluster mode hands out as a transaction id: enough for END_TRANSACTION's header. */
-function encodeTransactionToken(
-  commitLogOffset: number,
-  tranStateTableOffset: number,
-  transactionId: string,
-) {
-  return `${commitLogOffset}:${tranStateTableOffset}:${transactionId}`;
-}
-
-function decodeTransactionToken(token: string) {
-  const m = /^(\d{1,16}):(\d{1,16}):(.*)$/.exec(token);
-  if (!m) throw new MqError(ResponseCode.INVALID_PARAMETER, "malformed transaction id");
-  return { commitLogOffset: Number(m[1]), tranStateTableOffset: Number(m[2]), transactionId: m[3] };
-}
 
 /** The handle fields ack and change-invisible-time put in their headers. */
 function handleFields(receiptHandle: string) {

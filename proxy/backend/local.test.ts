@@ -1,10 +1,13 @@
 import { removeDir, startBroker } from "../../tests/harness.ts";
-import { runBackendCases } from "./backend.cases.ts";
+import { caseBrokerConfig, runBackendCases } from "./backend.cases.ts";
 import { createLocalBackend } from "./local.ts";
 
 runBackendCases("local", async () => {
   let skew = 0;
-  const running = await startBroker({ options: { clock: () => Date.now() + skew, reviveIntervalMs: 0 } });
+  const running = await startBroker({
+    config: caseBrokerConfig,
+    options: { clock: () => Date.now() + skew, reviveIntervalMs: 0 },
+  });
   const api = running.broker.api;
   const backend = createLocalBackend({ broker: api });
   return {

@@ -1,4 +1,4 @@
-import type { BrokerApi } from "../../broker/index.ts";
+import type { BrokerApi, TransactionCheck as BrokerTransactionCheck } from "../../broker/index.ts";
 import { MqError } from "../../proto/error.ts";
 import { MessageConst, MessageSysFlag } from "../../proto/message/index.ts";
 import { ResponseCode } from "../../proto/response-code.ts";
@@ -21,6 +21,7 @@ import type {
   TopicRoute,
   TransactionCheck,
 } from "./backend.ts";
+import { decodeTransactionToken, encodeTransactionToken } from "./transaction-token.ts";
 
 const MESSAGE_TYPES: readonly TopicMessageType[] = ["NORMAL", "FIFO", "DELAY", "TRANSACTION", "MIXED"];
 
@@ -36,6 +37,18 @@ export interface LocalBackendOptions {
 export function createLocalBackend(options: LocalBackendOptions): Backend {
   const { broker } = options;
   const listeners = new Set<(check: TransactionCheck) => void>();
+  // Subscribed to the broker while anyone listens: the broker calls in-process listeners for every open half
+  // message due a check, and the proxy routes it to a producer of the group over Telemetry.
+  let unsubscribeBroker: (() => void) | undefined;
+  const onBrokerCheck = (c: BrokerTransactionCheck) => {
+    const check: TransactionCheck = {
+      brokerName: broker.identity().brokerName,
+      producerGroup: c.producerGroup,
+      transactionId: encodeTransactionToken(c.commitLogOffset, c.tranStateTableOffset, c.transactionId),
+      message: c.message,
+    };
+    for (const listener of listeners) listener(check);
+  };
 
   const check = (brokerName: string) => {
     const own = broker.identity().brokerName;
@@ -97,7 +110,9 @@ export function createLocalBackend(options: LocalBackendOptions): Backend {
         offsetMsgId: r.msgId,
         queueId: r.queueId,
         queueOffset: r.queueOffset,
-        transactionId: prepared ? r.msgId : undefined,
+        transactionId: prepared
+          ? encodeTransactionToken(r.commitLogOffset, r.queueOffset, r.uniqKey ?? r.msgId)
+          : undefined,
       };
     },
 
@@ -180,9 +195,16 @@ export function createLocalBackend(options: LocalBackendOptions): Backend {
       return broker.searchOffset(q.topic, q.queueId, timestamp);
     },
 
-    async endTransaction(brokerName: string, _request: EndTransactionRequest): Promise<void> {
+    async endTransaction(brokerName: string, request: EndTransactionRequest): Promise<void> {
       check(brokerName);
-      throw new MqError(ResponseCode.REQUEST_CODE_NOT_SUPPORTED, "this broker has no transaction support");
+      const t = decodeTransactionToken(request.transactionId);
+      await broker.endTransaction({
+        producerGroup: request.producerGroup,
+        commitLogOffset: t.commitLogOffset,
+        tranStateTableOffset: t.tranStateTableOffset,
+        commitOrRollback: request.commit ? "COMMIT" : "ROLLBACK",
+        fromTransactionCheck: request.fromTransactionCheck,
+      });
     },
 
     async forwardToDeadLetterQueue(brokerName: string, request: DeadLetterRequest): Promise<void> {
@@ -199,17 +221,27 @@ export function createLocalBackend(options: LocalBackendOptions): Backend {
       throw new MqError(ResponseCode.REQUEST_CODE_NOT_SUPPORTED, "this broker cannot recall messages");
     },
 
+    // The broker reaches this proxy's producers through onTransactionCheck, not through registrations.
     async registerClient(_registration: ClientRegistration): Promise<void> {},
 
     async unregisterClient(_clientId: string): Promise<void> {},
 
     onTransactionCheck(listener: (check: TransactionCheck) => void): () => void {
       listeners.add(listener);
-      return () => listeners.delete(listener);
+      unsubscribeBroker ??= broker.onTransactionCheck(onBrokerCheck);
+      return () => {
+        listeners.delete(listener);
+        if (listeners.size === 0) {
+          unsubscribeBroker?.();
+          unsubscribeBroker = undefined;
+        }
+      };
     },
 
     async close(): Promise<void> {
       listeners.clear();
+      unsubscribeBroker?.();
+      unsubscribeBroker = undefined;
     },
   };
 }
