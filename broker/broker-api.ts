@@ -48,6 +48,8 @@ export interface SendResult {
   queueId: number;
   queueOffset: number;
   commitLogOffset: number;
+  /** For a timer message: what recallMessage takes to cancel it before delivery. */
+  recallHandle?: string;
 }
 
 export type PullStatus = "FOUND" | "NO_NEW_MSG" | "NO_MATCHED_MSG" | "OFFSET_ILLEGAL";
@@ -236,6 +238,11 @@ export interface BrokerApi {
   forwardToDeadLetterQueue(request: AckRequest): Promise<void>;
 
   consumerSendMsgBack(request: ConsumerSendMsgBackRequest): Promise<void>;
+  /**
+   * Cancels a timer message not yet delivered; resolves with its UNIQ_KEY. NO_MESSAGE when it was already delivered
+   * (or never existed), INVALID_PARAMETER for a malformed handle or one of another topic or broker.
+   */
+  recallMessage(topic: string, recallHandle: string): Promise<string>;
 
   /**
    * Commits (re-puts to the real topic) or rolls back a half message sent with sysFlag TRANSACTION_PREPARED

@@ -344,6 +344,7 @@ export class Broker {
       identity: () => this.identity(),
       transactions,
       transactionCheckListeners: checkListeners,
+      timer,
       sender: createSender({
         ...creation,
         store,

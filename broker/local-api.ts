@@ -15,11 +15,14 @@ import type { PopService } from "./pop/pop-service.ts";
 import { type PullDeps, pullMessages } from "./pull.ts";
 import { consumerSendMsgBack, type SendBackDeps } from "./retry.ts";
 import type { Sender } from "./send.ts";
+import type { TimerStore } from "./timer/index.ts";
+import { decodeRecallHandle } from "./timer-messages.ts";
 import { validateGroup, validateTopic } from "./topic-validator.ts";
 import type { TransactionService } from "./transaction/transaction-service.ts";
 
 export interface LocalApiParts {
   identity: () => BrokerIdentity;
+  timer: TimerStore;
   transactions: TransactionService;
   /** Listeners asked to resolve open half messages in this process. */
   transactionCheckListeners: Set<(check: TransactionCheck) => void>;
@@ -50,6 +53,15 @@ export function createLocalBrokerApi(parts: LocalApiParts): BrokerApi {
     forwardToDeadLetterQueue: (request) => parts.pop.forwardToDeadLetterQueue(request),
     consumerSendMsgBack: (request) => consumerSendMsgBack(parts.sendBack, request),
     endTransaction: (request) => parts.transactions.endTransaction(request),
+    async recallMessage(topic, recallHandle) {
+      validateTopic(topic);
+      const h = decodeRecallHandle(recallHandle);
+      if (h.topic !== topic || h.brokerName !== parts.identity().brokerName)
+        throw new MqError(ResponseCode.INVALID_PARAMETER, "the recall handle is for another topic or broker");
+      if (!(await parts.timer.cancel({ key: h.uniqKey, deliverAtMs: h.deliverAtMs })))
+        throw new MqError(ResponseCode.NO_MESSAGE, "the message was already delivered or does not exist");
+      return h.uniqKey;
+    },
     onTransactionCheck(listener) {
       parts.transactionCheckListeners.add(listener);
       return () => parts.transactionCheckListeners.delete(listener);

@@ -81,6 +81,25 @@ describe("delayed delivery", () => {
   });
 });
 
+test("a timer message can be recalled before it is due, once", async () => {
+  const { broker, clock } = await brokerWithClock();
+  await broker.api.createTopic({ topic: "RecallT", readQueueNums: 1, writeQueueNums: 1 });
+  const sent = await broker.api.send({
+    topic: "RecallT",
+    body: enc.encode("never"),
+    properties: { TIMER_DELAY_SEC: "10" },
+  });
+  expect(sent.recallHandle).toBeDefined();
+  await expect(broker.api.recallMessage("OtherTopic", sent.recallHandle!)).rejects.toMatchObject({
+    code: 29,
+  });
+  expect(await broker.api.recallMessage("RecallT", sent.recallHandle!)).toBe(sent.uniqKey!);
+  await expect(broker.api.recallMessage("RecallT", sent.recallHandle!)).rejects.toMatchObject({ code: 208 });
+  clock.now += 20_000;
+  await broker.deliverDelayed();
+  expect(await read(broker, "RecallT")).toEqual([]);
+});
+
 describe("consumer send-back", () => {
   test("a failed message is retried through %RETRY%group with growing delays, then lands in %DLQ%group", async () => {
     const { broker, clock } = await brokerWithClock();

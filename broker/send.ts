@@ -7,7 +7,7 @@ import { checkWritable, type RoleState } from "./role-state.ts";
 import type { MessageInput, MessageStore } from "./store/index.ts";
 import type { SubscriptionGroupTable } from "./subscription-group.ts";
 import { TIMER_KEY_MAX_BYTES, type TimerStore } from "./timer/index.ts";
-import { timerDeliverAt } from "./timer-messages.ts";
+import { encodeRecallHandle, timerDeliverAt } from "./timer-messages.ts";
 import { isWriteable, PERM_READ, PERM_WRITE, type TopicConfig } from "./topic-config.ts";
 import {
   getDLQTopic,
@@ -194,6 +194,9 @@ export function createSender(deps: SendDeps): Sender {
           queueId: 0,
           queueOffset: r.queueOffset,
           commitLogOffset: r.commitLogOffset,
+          ...(utf8Length(r.uniqKey) <= TIMER_KEY_MAX_BYTES
+            ? { recallHandle: encodeRecallHandle(topic, config.brokerName, deliverAt, r.uniqKey) }
+            : {}),
         };
       }
 

@@ -66,3 +66,29 @@ export function deliverTimerMessages(
     }
   });
 }
+
+/**
+ * A recall handle (RocketMQ 5.3 RecallMessageHandle.HandleV1): base64url of "v1 topic brokerName deliverAtMs
+ * uniqKey". Whoever holds it can cancel the timer message before it is delivered.
+ */
+export function encodeRecallHandle(
+  topic: string,
+  brokerName: string,
+  deliverAtMs: number,
+  uniqKey: string,
+): string {
+  return Buffer.from(`v1 ${topic} ${brokerName} ${deliverAtMs} ${uniqKey}`, "utf8").toString("base64url");
+}
+
+export function decodeRecallHandle(handle: string): {
+  topic: string;
+  brokerName: string;
+  deliverAtMs: number;
+  uniqKey: string;
+} {
+  const parts = Buffer.from(handle, "base64url").toString("utf8").split(" ");
+  const deliverAtMs = Number(parts[3]);
+  if (parts.length !== 5 || parts[0] !== "v1" || !Number.isSafeInteger(deliverAtMs) || !parts[1] || !parts[4])
+    throw new MqError(ResponseCode.INVALID_PARAMETER, "illegal recall handle");
+  return { topic: parts[1], brokerName: parts[2]!, deliverAtMs, uniqKey: parts[4] };
+}

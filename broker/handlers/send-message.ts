@@ -66,6 +66,7 @@ function sendResponse(request: RemotingCommand, results: SendResult[]): Remoting
     msgId: results.map((r) => r.msgId).join(","),
     queueId: first.queueId,
     queueOffset: first.queueOffset,
+    ...(first.recallHandle ? { recallHandle: first.recallHandle } : {}),
     [MessageConst.PROPERTY_MSG_REGION]: "DefaultRegion",
     [MessageConst.PROPERTY_TRACE_SWITCH]: "true",
   });
@@ -75,7 +76,7 @@ export interface SendHandlerDeps {
   api: BrokerApi;
 }
 
-/** SEND_MESSAGE, SEND_MESSAGE_V2, SEND_BATCH_MESSAGE and CONSUMER_SEND_MSG_BACK. */
+/** SEND_MESSAGE, SEND_MESSAGE_V2, SEND_BATCH_MESSAGE, RECALL_MESSAGE and CONSUMER_SEND_MSG_BACK. */
 export function registerSendHandlers(server: RemotingServer, deps: SendHandlerDeps): void {
   const { api } = deps;
 
@@ -124,6 +125,11 @@ export function registerSendHandlers(server: RemotingServer, deps: SendHandlerDe
   server.handle(RequestCode.SEND_BATCH_MESSAGE, (cmd, ctx) =>
     batch(cmd, ctx, cmd.extFields.b !== undefined && cmd.extFields.topic === undefined),
   );
+
+  server.handle(RequestCode.RECALL_MESSAGE, async (cmd) => {
+    const h = readHeader(cmd, { topic: "string", producerGroup: "string?", recallHandle: "string" });
+    return ok(cmd, { msgId: await api.recallMessage(h.topic, h.recallHandle) });
+  });
 
   server.handle(RequestCode.CONSUMER_SEND_MSG_BACK, async (cmd) => {
     const h = readHeader(cmd, {
