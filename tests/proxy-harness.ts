@@ -26,6 +26,7 @@ export interface LocalStack {
     topic: string,
     messageType?: "NORMAL" | "FIFO" | "DELAY" | "TRANSACTION" | "MIXED",
   ): Promise<void>;
+  createGroup(group: string, consumeMessageOrderly: boolean): Promise<void>;
   /** The broker and proxies share this clock: moving it on makes invisible times run out without waiting. */
   advance(ms: number): void;
   /** One pop revive pass now (the periodic one is off); resolves with how many messages came back. */
@@ -90,6 +91,9 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     httpUrl: (i = 0) => `http://127.0.0.1:${proxies[i].httpPort}`,
     async createTopic(topic, messageType = "NORMAL") {
       await broker.broker.api.createTopic({ topic, readQueueNums: 4, writeQueueNums: 4, messageType });
+    },
+    async createGroup(groupName, consumeMessageOrderly) {
+      await broker.broker.api.createSubscriptionGroup({ groupName, consumeMessageOrderly });
     },
     advance(ms) {
       skew += ms;

@@ -29,6 +29,9 @@ beforeAll(async () => {
   });
   for (const t of ["sdk-basic", "sdk-redeliver", "sdk-cross", "sdk-push"]) await stack.createTopic(t);
   for (const t of ["sdk-tx", "sdk-orphan"]) await stack.createTopic(t, "TRANSACTION");
+  await stack.createTopic("sdk-fifo", "FIFO");
+  await stack.createGroup("sdk-fifo-g", true);
+  await stack.createTopic("sdk-delay", "DELAY");
 });
 
 afterAll(async () => {
@@ -78,6 +81,24 @@ async function receiveN(c: SimpleConsumer, n: number, invisibleMs: number, timeo
 }
 
 describe("official Node SDK in Local mode", () => {
+  // First: it runs on real time, before other cases move the shared clock on.
+  test("a delay message is delivered at its delivery time, not before", async () => {
+    const consumer = await simpleConsumer("sdk-delay-g", "sdk-delay");
+    const p = await producer("sdk-delay");
+    const at = Date.now() + 1500;
+    const { messageId } = await p.send({
+      topic: "sdk-delay",
+      deliveryTimestamp: new Date(at),
+      body: Buffer.from("later"),
+    });
+    expect(await consumer.receive(16, 5000)).toEqual([]);
+    const [m] = await receiveN(consumer, 1, 5000);
+    expect(Date.now()).toBeGreaterThanOrEqual(at);
+    expect(m.messageId).toBe(messageId);
+    expect(m.deliveryTimestamp?.getTime()).toBe(at);
+    await consumer.ack(m);
+  }, 30_000);
+
   test("sends and receives with tag, keys and properties intact, then acks", async () => {
     const consumer = await simpleConsumer("sdk-basic-g", "sdk-basic");
     const p = await producer("sdk-basic");
@@ -159,6 +180,23 @@ describe("official Node SDK in Local mode", () => {
     // Had the ack not landed, the message would come back once its 1.5 s are over.
     stack.advance(3000);
     expect(await stack.revive()).toBe(0);
+  }, 30_000);
+
+  test("FIFO messages of one group arrive in order, one at a time", async () => {
+    const consumer = await simpleConsumer("sdk-fifo-g", "sdk-fifo");
+    const p = await producer("sdk-fifo");
+    for (let i = 0; i < 4; i++)
+      await p.send({ topic: "sdk-fifo", messageGroup: "order-1", body: Buffer.from(`fifo ${i}`) });
+    const order: string[] = [];
+    while (order.length < 4) {
+      const batch = await receiveN(consumer, 1, 5000);
+      for (const m of batch) {
+        expect(m.messageGroup).toBe("order-1");
+        order.push(m.body.toString());
+        await consumer.ack(m);
+      }
+    }
+    expect(order).toEqual(["fifo 0", "fifo 1", "fifo 2", "fifo 3"]);
   }, 30_000);
 
   test("a transaction commits through EndTransaction, and an orphaned one through the server's check", async () => {

@@ -240,6 +240,35 @@ export function runBackendCases(name: string, setup: () => Promise<BackendFixtur
       expect(await b.searchOffset(f.brokerName, q, 0)).toBe(0);
     });
 
+    test("a FIFO group gets one queue's messages in order, the next only after the previous is acked", async () => {
+      const topic = `${name}-fifo-order`;
+      const group = `${name}-fifo-g`;
+      await f.createTopic(topic, "FIFO");
+      await f.createGroup(group, true);
+      for (let i = 0; i < 3; i++)
+        await b.sendMessage(f.brokerName, { ...outgoing(topic, i, { __SHARDINGKEY: "g1" }), queueId: 1 });
+      const pop = () =>
+        b.popMessage(f.brokerName, {
+          consumerGroup: group,
+          topic,
+          queueId: -1,
+          maxMsgNums: 1,
+          invisibleTime: 5000,
+          pollTime: 0,
+          filter: all,
+          order: true,
+          initMode: 0,
+        });
+      const bodies = [];
+      for (let i = 0; i < 3; i++) {
+        const [m] = (await pop()).messages;
+        bodies.push(new TextDecoder().decode(m.body));
+        expect((await pop()).messages).toEqual([]);
+        await b.ackMessage(f.brokerName, { consumerGroup: group, topic, receiptHandle: m.receiptHandle });
+      }
+      expect(bodies).toEqual(["body 0", "body 1", "body 2"]);
+    });
+
     test("a committed half message reaches consumers; a rolled-back one never does", async () => {
       const topic = `${name}-tx`;
       await f.createTopic(topic, "TRANSACTION");

@@ -127,6 +127,7 @@ export function createLocalBackend(options: LocalBackendOptions): Backend {
         pollTimeMs: request.pollTime,
         filter: request.filter,
         initMode: request.initMode === 0 ? "MIN" : "MAX",
+        order: request.order,
         signal,
       });
       return { popStatus: r.status, messages: r.messages };
