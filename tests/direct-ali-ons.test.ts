@@ -30,7 +30,11 @@ const children: AliOnsClient[] = [];
 
 beforeAll(async () => {
   ns = await startNameServer();
-  broker = await startBroker({ namesrvAddr: ns.addr });
+  // one-second delay levels, so send-back retries come back within the test
+  broker = await startBroker({
+    namesrvAddr: ns.addr,
+    config: { messageDelayLevel: Array(18).fill("1s").join(" ") },
+  });
   await createTopicOverRemoting(client, broker.addr, TOPIC, 4, ns.addr);
 });
 
@@ -42,17 +46,30 @@ afterAll(async () => {
   removeDir(broker.dir);
 });
 
-function consumer(instanceName: string, group: string, expression = "*") {
-  const c = spawnAliOns({ mode: "consume", nameSrv: ns.addr, topic: TOPIC, group, expression, instanceName });
+function consumer(
+  instanceName: string,
+  group: string,
+  expression = "*",
+  extra: Record<string, unknown> = {},
+) {
+  const c = spawnAliOns({
+    mode: "consume",
+    nameSrv: ns.addr,
+    topic: TOPIC,
+    group,
+    expression,
+    instanceName,
+    ...extra,
+  });
   children.push(c);
   return c;
 }
 
-async function produce(count: number, bodyPrefix: string) {
+async function produce(count: number, bodyPrefix: string, topic = TOPIC) {
   const p = spawnAliOns({
     mode: "produce",
     nameSrv: ns.addr,
-    topic: TOPIC,
+    topic,
     group: "AliOnsProducer",
     count,
     tags: TAGS,
@@ -142,4 +159,41 @@ describe("ali-ons against the broker directly", () => {
     expect(bodies(c).length).toBe(100);
     expect(bodies(c).every((body) => body.startsWith("n"))).toBe(true);
   }, 120_000);
+
+  test("a message the consumer fails is sent back, redelivered through %RETRY%group, then dead-lettered", async () => {
+    const topic = "AliOnsRetryTopic";
+    await createTopicOverRemoting(client, broker.addr, topic, 1, ns.addr);
+    const c = consumer("consumer-retry", "RetryGroup", "*", {
+      topic,
+      failBodies: ["r1"],
+      maxReconsumeTimes: 1,
+    });
+    await waitFor("the retry consumer to own the queue", () => lastAssignment(c).length === 1, 30_000);
+    await produce(2, "r", topic);
+    await waitFor(
+      "two deliveries of r1",
+      () => c.of("msg").filter((m) => m.body === "r1").length >= 2,
+      30_000,
+    );
+    const deliveries = c.of("msg").filter((m) => m.body === "r1");
+    expect(deliveries.map((m) => m.reconsumeTimes)).toEqual([0, 1]);
+    expect(deliveries.every((m) => m.topic === topic)).toBe(true);
+    expect(c.of("msg").filter((m) => m.body === "r0").length).toBe(1);
+    const dlq = await waitFor(
+      "the DLQ",
+      async () => {
+        const r = await broker.broker.api.pull({
+          consumerGroup: "inspector",
+          topic: "%DLQ%RetryGroup",
+          queueId: 0,
+          queueOffset: 0,
+          maxMsgNums: 8,
+        });
+        return r.messages.length > 0 ? r.messages : undefined;
+      },
+      15_000,
+    );
+    expect(dlq.map((m) => new TextDecoder().decode(m.body))).toEqual(["r1"]);
+    expect(dlq[0]!.properties.RETRY_TOPIC).toBe(topic);
+  }, 60_000);
 });
