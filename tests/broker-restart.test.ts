@@ -60,6 +60,12 @@ describe("broker restart", () => {
       expect(await c1.stop()).toBe(0);
 
       await broker.close();
+      // the broker unregistered on close: the nameserver no longer routes the topic to it
+      const route = await client.invoke(
+        ns.addr,
+        createRequest(RequestCode.GET_ROUTEINFO_BY_TOPIC, { topic: "RestartTopic" }),
+      );
+      expect(route.code).toBe(ResponseCode.TOPIC_NOT_EXIST);
       broker = await startBroker({ namesrvAddr: ns.addr, dir });
       await waitForRoute(client, ns.addr, "RestartTopic", broker.addr);
 
