@@ -51,6 +51,8 @@ export class CommitLog {
   writtenLastRecord = -1;
   flushedLastRecord = -1;
   failure: MqError | null = null;
+  /** fdatasync rounds completed (each may cover many appends). */
+  flushCount = 0;
 
   private readonly o: CommitLogOptions;
   private readonly buf: Uint8Array;
@@ -157,6 +159,7 @@ export class CommitLog {
     this.syncing = flushes.then(
       () => {
         this.syncing = null;
+        this.flushCount++;
         this.flushedOffset = Math.max(this.flushedOffset, target);
         this.flushedStoreTimestamp = timestamp;
         this.flushedLastRecord = lastRecord;

@@ -455,6 +455,16 @@ export class MessageStore {
     return this.confirmedOffset;
   }
 
+  /** CommitLog bytes below this are fdatasynced (what a SYNC_FLUSH put waits for). */
+  get flushedPhysicalOffset(): number {
+    return this.commitLog.flushedOffset;
+  }
+
+  /** CommitLog fdatasync rounds since open; with group commit one round covers many puts. */
+  get flushCount(): number {
+    return this.commitLog.flushCount;
+  }
+
   /** Offset of the oldest CommitLog byte still on disk. */
   get minPhysicalOffset(): number {
     return this.commitLog.minOffset;
@@ -745,6 +755,8 @@ export class MessageStore {
       req.uniqKey,
       req.keys,
     );
+    const end = req.commitLogOffset + req.size;
+    if (end > this.confirmedOffset) this.confirmedOffset = end; // listeners may read it right away
     this.confirmedLastRecord = req.commitLogOffset;
     this.confirmedStoreTimestamp = req.storeTimestamp;
     for (const listener of this.listeners) {
