@@ -25,6 +25,9 @@ type HandlerOf<M> = M extends {
 
 type Methods = (typeof MessagingService)["method"];
 
+/** Set by the HTTP adapter to the client's address, replacing any copy the client sent. */
+export const PEER_HEADER = "x-bunmq-peer-address";
+
 /** One protocol-neutral handler per MessagingService RPC; the proxy's rpc/ folder provides them. */
 export type MessagingHandlers = { [K in keyof Methods]: HandlerOf<Methods[K]> };
 
@@ -74,7 +77,7 @@ export function createRoutes(handlers: MessagingHandlers, options: RoutesOptions
         signal: ctx.signal,
         timeoutMs: ctx.timeoutMs(),
         protocol: ctx.protocolName,
-        peer: ctx.requestHeader.get("x-forwarded-for") ?? "",
+        peer: ctx.requestHeader.get(PEER_HEADER) ?? "",
         now: now(),
       });
     connectImpl[method.localName] = (input: unknown, ctx: HandlerContext) => handle(input, call(ctx));

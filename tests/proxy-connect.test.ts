@@ -100,6 +100,8 @@ describe.each(transports)("%s on the HTTP port", (name, transportFor) => {
     expect(sp.tag).toBe("web");
     expect(sp.keys).toEqual(["wk1", "wk2"]);
     expect(sp.deliveryAttempt).toBe(1);
+    // No born_host from the client: the address the proxy saw.
+    expect(sp.bornHost).toBe("127.0.0.1:0");
     expect(sp.bodyDigest).toMatchObject({ type: DigestType.CRC32, checksum: String(crc32(m.body)) });
     expect(sp.receiptHandle).toBeString();
 

@@ -4,6 +4,7 @@ import type { Server } from "bun";
 import { Hono } from "hono";
 import { cors } from "hono/cors";
 import type { Logger } from "../../config/index.ts";
+import { PEER_HEADER } from "../routes.ts";
 
 /**
  * Connect, gRPC-Web and Connect JSON over HTTP/1.1: Hono on Bun.serve, one fetch handler per RPC from the same
@@ -60,7 +61,13 @@ export class HttpServer {
     );
     for (const handler of options.router.handlers) {
       const fetchHandler = createFetchHandler(handler);
-      app.on(handler.allowedMethods, handler.requestPath, (c) => fetchHandler(c.req.raw));
+      app.on(handler.allowedMethods, handler.requestPath, (c) => {
+        // The peer address reaches the handlers as a header only this adapter sets (a client's copy is replaced).
+        const ip = (c.env as Server<undefined> | undefined)?.requestIP?.(c.req.raw)?.address ?? "";
+        const headers = new Headers(c.req.raw.headers);
+        headers.set(PEER_HEADER, ip);
+        return fetchHandler(new Request(c.req.raw, { headers }));
+      });
     }
     app.get("/", (c) =>
       c.text("bunmq proxy: apache.rocketmq.v2.MessagingService over Connect and gRPC-Web\n"),
