@@ -16,7 +16,7 @@ const defaults = <S extends Parameters<typeof loadConfig>[0]>(schema: S) =>
 await roleMain({
   role: "bunmq",
   schema: {},
-  async start(_config, logger) {
+  async start() {
     const closers: (() => Promise<void>)[] = [];
     const close = async () => {
       for (const c of closers) await c();
