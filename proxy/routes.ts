@@ -2,6 +2,7 @@ import type { DescMessage, DescMethod, MessageShape } from "@bufbuild/protobuf";
 import { type ConnectRouter, createConnectRouter, type HandlerContext } from "@connectrpc/connect";
 import { MessagingService } from "../proto/v2.ts";
 import { type CallContext, createCallContext } from "./rpc/context.ts";
+import { transportError } from "./status.ts";
 
 type HandlerOf<M> = M extends {
   methodKind: "unary";
@@ -60,6 +61,25 @@ export interface RoutesOptions {
   now?: () => number;
 }
 
+/** A handler whose escaping faults become transport errors (ConnectError), the same for every protocol. */
+function guarded(kind: DescMethod["methodKind"], handle: (input: unknown, call: CallContext) => unknown) {
+  if (kind === "unary")
+    return async (input: unknown, call: CallContext) => {
+      try {
+        return await handle(input, call);
+      } catch (err) {
+        throw transportError(err);
+      }
+    };
+  return async function* (input: unknown, call: CallContext) {
+    try {
+      yield* handle(input, call) as AsyncIterable<unknown>;
+    } catch (err) {
+      throw transportError(err);
+    }
+  };
+}
+
 /** The single registration point: every MessagingService method, wired for every enabled protocol. */
 export function createRoutes(handlers: MessagingHandlers, options: RoutesOptions): Routes {
   const now = options.now ?? Date.now;
@@ -68,7 +88,7 @@ export function createRoutes(handlers: MessagingHandlers, options: RoutesOptions
   const connectImpl: Record<string, unknown> = {};
 
   for (const method of MessagingService.methods) {
-    const handle = byName[method.localName];
+    const handle = guarded(method.methodKind, byName[method.localName]);
     const path = `/${MessagingService.typeName}/${method.name}`;
     grpc.set(path, { kind: method.methodKind, method, handle } as Route);
     const call = (ctx: HandlerContext) =>

@@ -1,9 +1,9 @@
 import { describe, expect, test } from "bun:test";
-import { Code as ConnectCode } from "@connectrpc/connect";
+import { Code as ConnectCode, ConnectError } from "@connectrpc/connect";
 import { MqError } from "../proto/error.ts";
 import { ResponseCode } from "../proto/response-code.ts";
 import { Code } from "../proto/v2.ts";
-import { statusOf, toConnectCode, toV2Code } from "./status.ts";
+import { statusOf, toConnectCode, toV2Code, transportError } from "./status.ts";
 
 describe("toV2Code", () => {
   test.each(Object.entries(ResponseCode))(
@@ -64,5 +64,19 @@ describe("toConnectCode", () => {
     expect(toConnectCode(Code.TOO_MANY_REQUESTS)).toBe(ConnectCode.ResourceExhausted);
     expect(toConnectCode(Code.INTERNAL_SERVER_ERROR)).toBe(ConnectCode.Internal);
     expect(toConnectCode(Code.NOT_IMPLEMENTED)).toBe(ConnectCode.Unimplemented);
+  });
+});
+
+describe("transportError", () => {
+  test("gives a thrown MqError the transport code of its v2 code, and anything else Internal", () => {
+    expect(transportError(new MqError(ResponseCode.NO_PERMISSION, "no")).code).toBe(
+      ConnectCode.PermissionDenied,
+    );
+    expect(transportError(new MqError(ResponseCode.SYSTEM_BUSY, "busy")).code).toBe(
+      ConnectCode.ResourceExhausted,
+    );
+    expect(transportError(new Error("bug")).code).toBe(ConnectCode.Internal);
+    const own = new ConnectError("kept", ConnectCode.Unavailable);
+    expect(transportError(own)).toBe(own);
   });
 });

@@ -1,4 +1,4 @@
-import { Code as ConnectCode } from "@connectrpc/connect";
+import { Code as ConnectCode, ConnectError } from "@connectrpc/connect";
 import { MqError } from "../proto/error.ts";
 import { ResponseCode, type ResponseCodeName } from "../proto/response-code.ts";
 import { Code, type Status } from "../proto/v2.ts";
@@ -137,4 +137,14 @@ export function toConnectCode(code: Code): ConnectCode {
   if (code >= 40400 && code < 40500) return ConnectCode.NotFound;
   if (code >= 40000 && code < 50000) return ConnectCode.InvalidArgument;
   return ConnectCode.Internal;
+}
+
+/**
+ * What a handler threw, as a transport-level error. The RPC handlers answer refusals in the response Status and
+ * do not throw; this covers what escapes them anyway (a fault), so every adapter reports it with a fitting code.
+ */
+export function transportError(err: unknown): ConnectError {
+  if (err instanceof ConnectError) return err;
+  const e = MqError.from(err);
+  return new ConnectError(e.message, toConnectCode(toV2Code(e.code)), undefined, undefined, err);
 }

@@ -8,6 +8,7 @@ import {
 } from "node:http2";
 import type { AddressInfo } from "node:net";
 import { fromBinary, type Message, toBinary } from "@bufbuild/protobuf";
+import { ConnectError } from "@connectrpc/connect";
 import type { Logger } from "../../config/index.ts";
 import { createAsyncQueue } from "../async-queue.ts";
 import type { Route } from "../routes.ts";
@@ -104,10 +105,6 @@ export class GrpcServer {
     }
     const call = new Call(stream, headers, route, this.#options, this.#now(), this.#shutdown.signal);
     call.run().catch((err) => this.#options.logger.error({ err, path }, "grpc call failed"));
-  }
-
-  get sessionCount(): number {
-    return this.#sessions.size;
   }
 }
 
@@ -235,7 +232,11 @@ class Call {
     } catch (err) {
       if (err instanceof FrameError) this.#finish(err.grpcStatus, err.message);
       else if (this.#abort.signal.aborted) this.#finish(GrpcStatus.CANCELLED, "cancelled");
-      else {
+      else if (err instanceof ConnectError) {
+        // connect-es Code values are the gRPC status numbers.
+        this.options.logger.warn({ err, path: route.method.name }, "handler failed");
+        this.#finish(err.code, err.rawMessage);
+      } else {
         this.options.logger.error({ err, path: route.method.name }, "handler failed");
         this.#finish(GrpcStatus.INTERNAL, err instanceof Error ? err.message : String(err));
       }
