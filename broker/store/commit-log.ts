@@ -142,7 +142,9 @@ export class CommitLog {
     if (!file) return null;
     const pos = offset - file.fileFromOffset;
     const len = Math.min(length, file.fileSize - pos);
-    const out = Buffer.allocUnsafe(len);
+    // allocUnsafe skips zero-filling; hand out a plain Uint8Array, since Buffer#slice would not copy.
+    const pooled = Buffer.allocUnsafe(len);
+    const out = new Uint8Array(pooled.buffer, pooled.byteOffset, len);
     const n = file.read(pos, len, out);
     return n === len ? out : out.subarray(0, n);
   }

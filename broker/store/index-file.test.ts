@@ -67,7 +67,10 @@ describe("IndexFile", () => {
   test("rollbackTo forgets later entries and rebuilds slots that pointed at them", () => {
     const f = create(2, 64);
     for (let i = 0; i < 10; i++) f.putKey(`T#k${i % 3}`, i * 10, T0 + i * 1000);
+    expect(f.hasSlotAtOrPast(11)).toBe(false);
+    expect(f.hasSlotAtOrPast(6)).toBe(true);
     f.rollbackTo(6); // keep entries 1..5 (offsets 0..40)
+    expect(f.hasSlotAtOrPast(6)).toBe(false);
     expect([f.indexCount, f.endPhyOffset]).toEqual([6, 40]);
     const out: number[] = [];
     f.selectPhyOffsets(out, "T#k0", 100, 0, Number.MAX_SAFE_INTEGER);

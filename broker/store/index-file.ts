@@ -141,6 +141,14 @@ export class IndexFile {
     }
   }
 
+  /** Whether a hash slot points at entry `count` or later (written after a checkpoint that had `count`). */
+  hasSlotAtOrPast(count: number): boolean {
+    for (let i = 0; i < this.hashSlotNum; i++) {
+      if (this.view.getInt32(INDEX_HEADER_SIZE + i * HASH_SLOT_SIZE) >= count) return true;
+    }
+    return false;
+  }
+
   /**
    * Crash recovery: forgets entries from `count` on (zeroed on disk) and rebuilds the slot table from the entries
    * kept, whose chain links were flushed with them. Slots written after the checkpoint may point at lost entries.

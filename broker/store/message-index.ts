@@ -3,7 +3,7 @@ import * as path from "node:path";
 import { MqError } from "../../proto/error.ts";
 import { getTransactionValue, MessageConst, MessageSysFlag } from "../../proto/message/index.ts";
 import { ResponseCode } from "../../proto/response-code.ts";
-import { IndexFile } from "./index-file.ts";
+import { IndexFile, indexFileSize } from "./index-file.ts";
 
 /** The active IndexFile and its entry count, as recorded in the checkpoint. */
 export interface IndexState {
@@ -39,12 +39,19 @@ export class MessageIndex {
       .readdirSync(this.o.dir)
       .filter((n) => FILE_NAME.test(n))
       .sort();
-    for (const name of names) {
-      const file = IndexFile.open(path.join(this.o.dir, name), name, this.o.hashSlotNum, this.o.indexNum);
+    for (let i = 0; i < names.length; i++) {
+      const filePath = path.join(this.o.dir, names[i]!);
+      const expected = indexFileSize(this.o.hashSlotNum, this.o.indexNum);
+      if (i === names.length - 1 && fs.statSync(filePath).size < expected) {
+        // Killed between creating and sizing the newest file: it holds no entries yet.
+        fs.rmSync(filePath);
+        continue;
+      }
+      const file = IndexFile.open(filePath, names[i]!, this.o.hashSlotNum, this.o.indexNum);
       if (!file) {
         throw new MqError(
           ResponseCode.SYSTEM_ERROR,
-          `index file ${name} does not match maxHashSlotNum/maxIndexNum; remove the index directory to rebuild it`,
+          `index file ${names[i]} does not match maxHashSlotNum/maxIndexNum; remove the index directory to rebuild it`,
         );
       }
       this.files.push(file);
@@ -92,16 +99,23 @@ export class MessageIndex {
   }
 
   /**
-   * Crash recovery against the checkpoint: files created after it are deleted and the active one is rolled back
-   * to its checkpointed entry count. Without a checkpoint everything is deleted and rebuilt.
+   * Recovery against the checkpoint: files created after it are deleted and the active one is rolled back to its
+   * checkpointed entry count when it moved on (or, after a crash, when a slot points past it). Without a
+   * checkpoint everything is deleted and rebuilt.
    */
-  recover(checkpoint: IndexState | null): void {
+  recover(checkpoint: IndexState | null, abnormal: boolean): void {
     const keepName = checkpoint?.fileName ?? "";
     while (this.files.length > 0 && this.files[this.files.length - 1]!.name > keepName) {
       this.files.pop()!.destroy();
     }
     const last = this.files[this.files.length - 1];
-    if (last && checkpoint && last.name === keepName) last.rollbackTo(checkpoint.indexCount);
+    if (!last || !checkpoint || last.name !== keepName) return;
+    if (
+      last.indexCount !== checkpoint.indexCount ||
+      (abnormal && last.hasSlotAtOrPast(checkpoint.indexCount))
+    ) {
+      last.rollbackTo(checkpoint.indexCount);
+    }
   }
 
   /** Retention: deletes files (never the active one) whose entries all point below `minPhysicalOffset`. */

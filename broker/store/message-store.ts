@@ -776,12 +776,16 @@ export class MessageStore {
 
   /**
    * fdatasync ConsumeQueues and index, then record in the checkpoint how far each is durable. Offsets are taken
-   * before the flushes, so they never claim more than was flushed.
+   * before the flushes, so they never claim more than was flushed. The timer skips a round while one runs; other
+   * callers wait for it and then take a fresh one.
    */
-  private checkpoint(): Promise<void> {
-    if (this.checkpointing) return this.checkpointing;
+  private async checkpoint(skipIfRunning = false): Promise<void> {
+    if (this.checkpointing) {
+      if (skipIfRunning) return;
+      await this.checkpointing.catch(() => {});
+    }
     const file = this.checkpointFile;
-    if (!file) return Promise.resolve();
+    if (!file) return;
     const cl = this.commitLog;
     const dispatched = this.confirmedOffset;
     const cp: StoreCheckpoint = {
@@ -796,15 +800,16 @@ export class MessageStore {
       scanFromOffset: Math.min(cl.flushedLastRecord, this.confirmedLastRecord),
       index: this.index?.state() ?? { fileName: "", indexCount: 0 },
     };
-    this.checkpointing = (async () => {
-      try {
-        await Promise.all([this.cqs.flush(), this.index?.flush()]);
-        await file.write(cp);
-      } finally {
-        this.checkpointing = null;
-      }
+    const run = (async () => {
+      await Promise.all([this.cqs.flush(), this.index?.flush()]);
+      await file.write(cp);
     })();
-    return this.checkpointing;
+    this.checkpointing = run;
+    try {
+      await run;
+    } finally {
+      if (this.checkpointing === run) this.checkpointing = null;
+    }
   }
 
   private startTimers(): void {
@@ -821,7 +826,7 @@ export class MessageStore {
       this.timers.push(t);
     };
     if (o.flushDiskType === "ASYNC_FLUSH") every(o.flushIntervalMs, () => this.commitLog.requestSync());
-    every(o.checkpointIntervalMs, () => this.checkpoint());
+    every(o.checkpointIntervalMs, () => this.checkpoint(true));
     every(o.cleanResourceIntervalMs, () => this.cleanExpiredFiles());
   }
 

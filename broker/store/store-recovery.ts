@@ -39,7 +39,7 @@ export function recoverStore(input: RecoveryInput): RecoveryResult {
   const { commitLog, cqs, index, options: o, checkpoint: cp, abnormal } = input;
   const minOffset = commitLog.minOffset;
   const hasFiles = commitLog.queue.files.length > 0;
-  if (index && (!cp || abnormal)) index.recover(cp ? cp.index : null);
+  index?.recover(cp ? cp.index : null, abnormal);
   for (const cq of cqs.all()) cq.recover();
 
   const start = cp && cp.scanFromOffset >= minOffset ? cp.scanFromOffset : minOffset;
