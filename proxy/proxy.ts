@@ -1,5 +1,5 @@
 import { create } from "@bufbuild/protobuf";
-import { type ConfigOf, createLogger, type Logger, type proxySchema } from "../config/index.ts";
+import { type ConfigOf, createLogger, type Logger, proxySchema } from "../config/index.ts";
 import { AddressScheme, type Endpoints, EndpointsSchema } from "../proto/v2.ts";
 import { GrpcServer } from "./adapter/grpc-server.ts";
 import { HttpServer } from "./adapter/http-server.ts";
@@ -28,29 +28,10 @@ export interface ProxyOptions {
   now?: () => number;
 }
 
-/** ProxyConfig defaults (the same values as config/roles.ts proxySchema). */
-export const defaultProxyConfig: Readonly<ProxyConfig> = Object.freeze({
-  rocketMQClusterName: "DefaultCluster",
-  proxyName: "",
-  proxyMode: "CLUSTER",
-  namesrvAddr: "127.0.0.1:9876",
-  bindAddress: "0.0.0.0",
-  advertisedAddress: "127.0.0.1",
-  grpcServerPort: 8081,
-  httpServerPort: 8082,
-  grpcMaxInboundMessageSize: 130 * 1024 * 1024,
-  maxMessageSize: 4 * 1024 * 1024,
-  maxUserPropertySize: 16 * 1024,
-  userPropertyMaxNum: 128,
-  maxMessageGroupSize: 64,
-  maxDelayTimeMills: 24 * 3600 * 1000,
-  defaultInvisibleTimeMills: 60_000,
-  minInvisibleTimeMillsForRecv: 10_000,
-  maxInvisibleTimeMills: 12 * 3600 * 1000,
-  longPollingReserveTimeInMillis: 100,
-  grpcClientIdleTimeMills: 120_000,
-  routeRefreshIntervalMills: 20_000,
-} satisfies ProxyConfig);
+/** ProxyConfig defaults: proxySchema's (config/roles.ts), RocketMQ's ProxyConfig values. */
+export const defaultProxyConfig: Readonly<ProxyConfig> = Object.freeze(
+  Object.fromEntries(Object.entries(proxySchema).map(([key, spec]) => [key, spec.default])) as ProxyConfig,
+);
 
 function schemeOf(host: string): AddressScheme {
   if (/^\d{1,3}(\.\d{1,3}){3}$/.test(host)) return AddressScheme.IPv4;

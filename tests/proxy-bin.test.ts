@@ -30,7 +30,7 @@ afterAll(async () => {
 const portOf = (line: string, re: RegExp) => Number(re.exec(line)?.[1]);
 
 describe("bun run proxy", () => {
-  test("local mode runs its own broker, serves both ports and stops cleanly on SIGINT", async () => {
+  test("local mode (rmq-proxy.json) runs its own broker, serves both ports and stops cleanly on SIGINT", async () => {
     const dir = tempDir("bunmq-proxy-bin-");
     dirs.push(dir);
     const brokerConf = join(dir, "broker.conf");
@@ -46,18 +46,12 @@ describe("bun run proxy", () => {
         "",
       ].join("\n"),
     );
-    const proxy = spawnRole("proxy", [
-      "--mode",
-      "local",
-      "--brokerConfig",
-      brokerConf,
-      "--bindAddress",
-      "127.0.0.1",
-      "--grpcServerPort",
-      "0",
-      "--httpServerPort",
-      "0",
-    ]);
+    const proxyConf = join(dir, "rmq-proxy.json");
+    writeFileSync(
+      proxyConf,
+      JSON.stringify({ bindAddress: "127.0.0.1", grpcServerPort: 0, httpServerPort: 0 }),
+    );
+    const proxy = spawnRole("proxy", ["--mode", "local", "-c", proxyConf, "--brokerConfig", brokerConf]);
     try {
       const brokerLine = await proxy.waitForLine(/^broker .* on 127\.0\.0\.1:\d+/);
       const proxyLine = await proxy.waitForLine(/^proxy \(local mode\)/);
