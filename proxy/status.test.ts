@@ -3,7 +3,7 @@ import { Code as ConnectCode, ConnectError } from "@connectrpc/connect";
 import { MqError } from "../proto/error.ts";
 import { ResponseCode } from "../proto/response-code.ts";
 import { Code } from "../proto/v2.ts";
-import { statusOf, toConnectCode, toV2Code, transportError } from "./status.ts";
+import { receiptHandleStatusOf, statusOf, toConnectCode, toV2Code, transportError } from "./status.ts";
 
 describe("toV2Code", () => {
   test.each(Object.entries(ResponseCode))(
@@ -78,5 +78,19 @@ describe("transportError", () => {
     expect(transportError(new Error("bug")).code).toBe(ConnectCode.Internal);
     const own = new ConnectError("kept", ConnectCode.Unavailable);
     expect(transportError(own)).toBe(own);
+  });
+});
+
+describe("receiptHandleStatusOf", () => {
+  test("a broker refusing the handle is INVALID_RECEIPT_HANDLE; other faults keep their mapping", () => {
+    expect(receiptHandleStatusOf(new MqError(ResponseCode.INVALID_PARAMETER, "bad")).code).toBe(
+      Code.INVALID_RECEIPT_HANDLE,
+    );
+    expect(receiptHandleStatusOf(new MqError(ResponseCode.BROKER_NOT_EXIST, "x")).code).toBe(
+      Code.INVALID_RECEIPT_HANDLE,
+    );
+    expect(receiptHandleStatusOf(new MqError(ResponseCode.SYSTEM_BUSY, "busy")).code).toBe(
+      Code.TOO_MANY_REQUESTS,
+    );
   });
 });

@@ -99,6 +99,18 @@ export function status(code: Code, message = code === Code.OK ? "OK" : Code[code
   return { $typeName: "apache.rocketmq.v2.Status", code, message };
 }
 
+/**
+ * The status of a failed ack, change of invisible time or dead-lettering. The request's names were checked by
+ * the proxy, so a broker refusing a parameter there is refusing the receipt handle (stale, or naming another
+ * broker): the client must hear INVALID_RECEIPT_HANDLE, which it knows how to treat, not a generic BAD_REQUEST.
+ */
+export function receiptHandleStatusOf(err: unknown): Status {
+  const e = MqError.from(err);
+  if (e.code === ResponseCode.INVALID_PARAMETER || e.code === ResponseCode.BROKER_NOT_EXIST)
+    return status(Code.INVALID_RECEIPT_HANDLE, e.message);
+  return statusOf(e);
+}
+
 export const okStatus: Status = Object.freeze(status(Code.OK, "OK"));
 
 /**

@@ -7,9 +7,8 @@ import {
   AckMessageResultEntrySchema,
   Code,
 } from "../../proto/v2.ts";
-import { okStatus, status } from "../status.ts";
+import { okStatus, receiptHandleStatusOf, status } from "../status.ts";
 import type { RpcEnv } from "./env.ts";
-import { handleStatusOf } from "./handle-status.ts";
 import { readReceiptHandle } from "./receipt-handle.ts";
 import { checkGroup, checkTopic } from "./validate.ts";
 
@@ -42,7 +41,7 @@ export function ackMessage(env: RpcEnv) {
           });
           return result(okStatus);
         } catch (err) {
-          return result(handleStatusOf(err));
+          return result(receiptHandleStatusOf(err));
         }
       }),
     );

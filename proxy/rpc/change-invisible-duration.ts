@@ -6,9 +6,8 @@ import {
   Code,
 } from "../../proto/v2.ts";
 import { millisOf } from "../settings.ts";
-import { okStatus, status } from "../status.ts";
+import { okStatus, receiptHandleStatusOf, status } from "../status.ts";
 import type { RpcEnv } from "./env.ts";
-import { handleStatusOf } from "./handle-status.ts";
 import { readReceiptHandle } from "./receipt-handle.ts";
 import { checkGroup, checkTopic } from "./validate.ts";
 
@@ -42,7 +41,7 @@ export function changeInvisibleDuration(env: RpcEnv) {
       });
       return create(ChangeInvisibleDurationResponseSchema, { status: okStatus, receiptHandle });
     } catch (err) {
-      return refuse(handleStatusOf(err));
+      return refuse(receiptHandleStatusOf(err));
     }
   };
 }

@@ -5,9 +5,8 @@ import {
   type ForwardMessageToDeadLetterQueueResponse,
   ForwardMessageToDeadLetterQueueResponseSchema,
 } from "../../proto/v2.ts";
-import { okStatus, status } from "../status.ts";
+import { okStatus, receiptHandleStatusOf, status } from "../status.ts";
 import type { RpcEnv } from "./env.ts";
-import { handleStatusOf } from "./handle-status.ts";
 import { readReceiptHandle } from "./receipt-handle.ts";
 import { checkGroup, checkTopic } from "./validate.ts";
 
@@ -33,7 +32,7 @@ export function forwardMessageToDeadLetterQueue(env: RpcEnv) {
       });
       return refuse(okStatus);
     } catch (err) {
-      return refuse(handleStatusOf(err));
+      return refuse(receiptHandleStatusOf(err));
     }
   };
 }
