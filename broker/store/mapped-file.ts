@@ -12,8 +12,7 @@ export class MappedFile {
   readonly fileFromOffset: number;
   readonly fileSize: number;
   private fd: number;
-  private mapping: Uint8Array | null = null;
-  private mappingView: DataView | null = null;
+  private mapped: { bytes: Uint8Array; view: DataView } | null = null;
 
   private constructor(path: string, fileFromOffset: number, fileSize: number, fd: number) {
     this.path = path;
@@ -79,11 +78,11 @@ export class MappedFile {
 
   /** The whole file mapped read/write (mapped on first use). */
   view(): { bytes: Uint8Array; view: DataView } {
-    if (this.mapping === null) {
-      this.mapping = Bun.mmap(this.path);
-      this.mappingView = new DataView(this.mapping.buffer, this.mapping.byteOffset, this.mapping.byteLength);
+    if (this.mapped === null) {
+      const bytes = Bun.mmap(this.path);
+      this.mapped = { bytes, view: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength) };
     }
-    return { bytes: this.mapping, view: this.mappingView! };
+    return this.mapped;
   }
 
   /** fdatasync off the event loop (also covers writes made through the mapping). */
@@ -114,8 +113,7 @@ export class MappedFile {
       fs.closeSync(this.fd);
       this.fd = -1;
     }
-    this.mapping = null;
-    this.mappingView = null;
+    this.mapped = null;
   }
 
   /** Closes and deletes the file. */

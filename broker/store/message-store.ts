@@ -43,16 +43,16 @@ const TOPIC_PATTERN = /^[%|a-zA-Z0-9_-]+$/;
 const MAX_TOPIC_LENGTH = 255;
 const DEFAULT_BORN_HOST = "127.0.0.1:0";
 
-interface Waiter {
-  resolve(): void;
-  reject(err: MqError): void;
-}
-
-/** A record appended but not yet dispatched, and the put waiting on it (on the last record of a put only). */
+/**
+ * An appended record not yet dispatched. The last record of a put carries the put's promise callbacks and the
+ * value to resolve it with.
+ */
 interface Pending {
   end: number;
   req: DispatchRequest | null;
-  waiter: Waiter | null;
+  resolve: ((value: unknown) => void) | null;
+  reject: ((err: MqError) => void) | null;
+  value: unknown;
 }
 
 interface Prepared {
@@ -99,7 +99,8 @@ export class MessageStore {
   private readonly uniqKeys: UniqKeyGenerator;
   private readonly topicBytes = new Map<string, Uint8Array>();
   private readonly bornHosts = new Map<string, SocketAddress>();
-  private readonly queueOffsets = new Map<string, number>();
+  /** Next queue offset by topic, then queueId. */
+  private readonly queueOffsets = new Map<string, number[]>();
   private readonly listeners = new Set<(r: DispatchRequest) => void>();
   private pending: Pending[] = [];
   private pendingHead = 0;
@@ -183,7 +184,7 @@ export class MessageStore {
       this.commitLog.setWritePosition(r.end, r.lastRecord);
       this.confirmedOffset = r.end;
       this.confirmedLastRecord = r.lastRecord;
-      for (const cq of this.cqs.all()) this.queueOffsets.set(queueKey(cq.topic, cq.queueId), cq.maxOffset);
+      for (const cq of this.cqs.all()) this.raiseQueueOffset(cq.topic, cq.queueId, cq.maxOffset);
       this.checkpointFile = new CheckpointFile(this.checkpointPath);
       this.state = "open";
       await this.checkpoint();
@@ -219,48 +220,62 @@ export class MessageStore {
       return Promise.reject(MqError.from(err));
     }
     return new Promise<PutResult | PutResult[]>((resolve, reject) => {
-      const results: PutResult[] = [];
       try {
+        const results: PutResult[] | null = single ? null : [];
         for (let i = 0; i < prepared.length; i++) {
-          const p = prepared[i]!;
-          const f = p.fields;
-          f.queueOffset = p.consumeQueued ? this.nextQueueOffset(p.topic, p.queueId) : 0;
-          f.storeTimestamp = this.options.clock();
-          const offset = this.commitLog.appendMessage(f, p.size, f.storeTimestamp);
-          results.push({
-            commitLogOffset: offset,
-            queueOffset: f.queueOffset,
-            msgId: this.msgIdOf(offset),
-            uniqKey: p.uniqKey,
-            wroteBytes: p.size,
-            storeTimestamp: f.storeTimestamp,
-          });
           const last = i === prepared.length - 1;
-          this.pending.push({
-            end: offset + p.size,
-            req: {
-              topic: p.topic,
-              queueId: p.queueId,
-              queueOffset: f.queueOffset,
-              commitLogOffset: offset,
-              size: p.size,
-              tagsCode: this.options.tagsCodeOf(p.topic, p.properties, f.storeTimestamp),
-              storeTimestamp: f.storeTimestamp,
-              bornTimestamp: f.bornTimestamp,
-              sysFlag: f.sysFlag,
-              preparedTransactionOffset: f.preparedTransactionOffset,
-              properties: p.properties,
-              uniqKey: p.uniqKey,
-              keys: p.keys,
-              consumeQueued: p.consumeQueued,
-            },
-            waiter: last ? { resolve: () => resolve(single ? results[0]! : results), reject } : null,
-          });
+          const pending = this.append(prepared[i]!);
+          results?.push(pending.value as PutResult);
+          if (last) {
+            if (results) pending.value = results;
+            pending.resolve = resolve as (value: unknown) => void;
+            pending.reject = reject;
+          }
         }
       } catch (err) {
         reject(MqError.from(err));
       }
     });
+  }
+
+  /** Appends one prepared message and queues its dispatch; the Pending's value is its PutResult. */
+  private append(p: Prepared): Pending {
+    const f = p.fields;
+    f.queueOffset = p.consumeQueued ? this.nextQueueOffset(p.topic, p.queueId) : 0;
+    const storeTimestamp = this.options.clock();
+    f.storeTimestamp = storeTimestamp;
+    const offset = this.commitLog.appendMessage(f, p.size, storeTimestamp);
+    const pending: Pending = {
+      end: offset + p.size,
+      req: {
+        topic: p.topic,
+        queueId: p.queueId,
+        queueOffset: f.queueOffset,
+        commitLogOffset: offset,
+        size: p.size,
+        tagsCode: this.options.tagsCodeOf(p.topic, p.properties, storeTimestamp),
+        storeTimestamp,
+        bornTimestamp: f.bornTimestamp,
+        sysFlag: f.sysFlag,
+        preparedTransactionOffset: f.preparedTransactionOffset,
+        properties: p.properties,
+        uniqKey: p.uniqKey,
+        keys: p.keys,
+        consumeQueued: p.consumeQueued,
+      },
+      resolve: null,
+      reject: null,
+      value: {
+        commitLogOffset: offset,
+        queueOffset: f.queueOffset,
+        msgId: this.msgIdOf(offset),
+        uniqKey: p.uniqKey,
+        wroteBytes: p.size,
+        storeTimestamp,
+      } satisfies PutResult,
+    };
+    this.pending.push(pending);
+    return pending;
   }
 
   /**
@@ -293,10 +308,7 @@ export class MessageStore {
     return new Promise<AppendRawResult>((resolve, reject) => {
       try {
         for (const req of reqs) {
-          if (req.consumeQueued) {
-            const key = queueKey(req.topic, req.queueId);
-            this.queueOffsets.set(key, Math.max(this.queueOffsets.get(key) ?? 0, req.queueOffset + 1));
-          }
+          if (req.consumeQueued) this.raiseQueueOffset(req.topic, req.queueId, req.queueOffset + 1);
         }
         const last = reqs[reqs.length - 1];
         this.commitLog.appendRaw(
@@ -305,10 +317,27 @@ export class MessageStore {
           last ? last.commitLogOffset : -1,
           last ? last.storeTimestamp : 0,
         );
-        const result = { records: reqs.length, nextPhysicalOffset: this.commitLog.nextOffset };
-        const waiter: Waiter = { resolve: () => resolve(result), reject };
-        for (const req of reqs) this.pending.push({ end: req.commitLogOffset + req.size, req, waiter: null });
-        this.pending.push({ end: this.commitLog.nextOffset, req: null, waiter });
+        const result: AppendRawResult = {
+          records: reqs.length,
+          nextPhysicalOffset: this.commitLog.nextOffset,
+        };
+        for (const req of reqs) {
+          this.pending.push({
+            end: req.commitLogOffset + req.size,
+            req,
+            resolve: null,
+            reject: null,
+            value: null,
+          });
+        }
+        const done = resolve as (value: unknown) => void;
+        this.pending.push({
+          end: this.commitLog.nextOffset,
+          req: null,
+          resolve: done,
+          reject,
+          value: result,
+        });
       } catch (err) {
         reject(MqError.from(err));
       }
@@ -492,8 +521,7 @@ export class MessageStore {
   async deleteTopic(topic: string): Promise<boolean> {
     this.ensureWritable();
     const existed = this.cqs.deleteTopic(topic);
-    for (const key of [...this.queueOffsets.keys()])
-      if (key.startsWith(`${topic}\u0001`)) this.queueOffsets.delete(key);
+    this.queueOffsets.delete(topic);
     // A checkpoint now keeps recovery from re-creating the queues from records before the deletion.
     await this.checkpoint();
     return existed;
@@ -565,8 +593,14 @@ export class MessageStore {
     const o = this.options;
     if (typeof m !== "object" || m === null) throw illegal("message must be an object");
     const topic = m.topic;
-    if (typeof topic !== "string" || topic.length > MAX_TOPIC_LENGTH || !TOPIC_PATTERN.test(topic)) {
-      throw illegal(`topic ${JSON.stringify(topic)} must match ${TOPIC_PATTERN} and be at most 255 chars`);
+    let topicBytes = this.topicBytes.get(topic);
+    if (!topicBytes) {
+      if (typeof topic !== "string" || topic.length > MAX_TOPIC_LENGTH || !TOPIC_PATTERN.test(topic)) {
+        throw illegal(`topic ${JSON.stringify(topic)} must match ${TOPIC_PATTERN} and be at most 255 chars`);
+      }
+      topicBytes = this.encoder.encode(topic);
+      if (this.topicBytes.size >= 65536) this.topicBytes.clear();
+      this.topicBytes.set(topic, topicBytes);
     }
     if (!isInt32(m.queueId) || m.queueId < 0)
       throw illegal(`queueId ${m.queueId} must be a non-negative int32`);
@@ -594,11 +628,6 @@ export class MessageStore {
     const propertiesBytes = this.encoder.encode(encodeMessageProperties(properties));
     if (propertiesBytes.length > MAX_PROPERTIES_BYTES) {
       throw illegal(`properties take ${propertiesBytes.length} bytes, more than ${MAX_PROPERTIES_BYTES}`);
-    }
-    let topicBytes = this.topicBytes.get(topic);
-    if (!topicBytes) {
-      topicBytes = this.encoder.encode(topic);
-      this.topicBytes.set(topic, topicBytes);
     }
     const bornHost = this.bornHost(m.bornHost ?? DEFAULT_BORN_HOST);
     const size = messageRecordSize(
@@ -651,10 +680,24 @@ export class MessageStore {
   }
 
   private nextQueueOffset(topic: string, queueId: number): number {
-    const key = queueKey(topic, queueId);
-    const next = this.queueOffsets.get(key) ?? 0;
-    this.queueOffsets.set(key, next + 1);
+    let byQueue = this.queueOffsets.get(topic);
+    if (!byQueue) {
+      byQueue = [];
+      this.queueOffsets.set(topic, byQueue);
+    }
+    const next = byQueue[queueId] ?? 0;
+    byQueue[queueId] = next + 1;
     return next;
+  }
+
+  /** Raises the next queue offset to at least `next` (recovery, replication). */
+  private raiseQueueOffset(topic: string, queueId: number, next: number): void {
+    let byQueue = this.queueOffsets.get(topic);
+    if (!byQueue) {
+      byQueue = [];
+      this.queueOffsets.set(topic, byQueue);
+    }
+    if ((byQueue[queueId] ?? 0) < next) byQueue[queueId] = next;
   }
 
   /** Validates replicated bytes and decodes their dispatch requests; nothing is written yet. */
@@ -718,7 +761,7 @@ export class MessageStore {
         const p = pending[head]!;
         if (p.req) this.dispatch(p.req);
         head++;
-        if (p.waiter) p.waiter.resolve();
+        if (p.resolve) p.resolve(p.value);
       }
     } catch (err) {
       // A ConsumeQueue or index write failed (disk full, I/O error): stop taking writes, recovery will redo it.
@@ -769,7 +812,7 @@ export class MessageStore {
   }
 
   private failPending(err: MqError): void {
-    for (let i = this.pendingHead; i < this.pending.length; i++) this.pending[i]!.waiter?.reject(err);
+    for (let i = this.pendingHead; i < this.pending.length; i++) this.pending[i]!.reject?.(err);
     this.pending = [];
     this.pendingHead = 0;
   }
@@ -884,10 +927,6 @@ function validateOptions(o: MessageStoreOptions): void {
   if (!Number.isInteger(o.maxMessageSize) || o.maxMessageSize < 0) throw bad("maxMessageSize must be >= 0");
   if (o.maxHashSlotNum < 1 || o.maxIndexNum < 2)
     throw bad("maxHashSlotNum >= 1 and maxIndexNum >= 2 are required");
-}
-
-function queueKey(topic: string, queueId: number): string {
-  return `${topic}\u0001${queueId}`;
 }
 
 function isInt32(n: unknown): n is number {

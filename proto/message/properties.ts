@@ -32,8 +32,10 @@ export function encodeMessageProperties(properties: Readonly<Record<string, stri
   return out;
 }
 
+const SEPARATOR = /[\u0001\u0002]/;
+
 function hasSeparator(s: string): boolean {
-  return s.includes(NAME_VALUE_SEPARATOR) || s.includes(PROPERTY_SEPARATOR);
+  return SEPARATOR.test(s);
 }
 
 /**
