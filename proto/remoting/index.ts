@@ -38,10 +38,12 @@ export {
   createRemotingServer,
   defaultRemotingClientOptions,
   defaultRemotingServerOptions,
+  defaultSocketApi,
   RemotingClient,
   type RemotingClientOptions,
   RemotingServer,
   type RemotingServerOptions,
+  type SocketApi,
 } from "./net.ts";
 export {
   type BrokerRegistration,

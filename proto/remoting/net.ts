@@ -1,3 +1,5 @@
+import type { AddressInfo } from "node:net";
+import { createServer, type Socket as NodeSocket, connect as nodeConnect } from "node:net";
 import type { Socket, TCPSocketListener } from "bun";
 import { MqError } from "../error.ts";
 import { ResponseCode } from "../response-code.ts";
@@ -6,6 +8,7 @@ import {
   type ConnectionOptions,
   type RemotingConnection,
   type RemotingHandler,
+  type Transport,
 } from "./connection.ts";
 import { DEFAULT_MAX_FRAME_SIZE } from "./frame.ts";
 import type { RemotingCommand, SerializeTypeName } from "./remoting-command.ts";
@@ -14,9 +17,24 @@ import type { RemotingCommand, SerializeTypeName } from "./remoting-command.ts";
  * The one file in proto/ that opens sockets. A RemotingServer listens (broker, nameserver); a RemotingClient dials
  * and keeps one connection per address (broker -> nameservers, proxy -> brokers, CLI). Both dispatch incoming
  * requests to handlers registered by code, and both can invoke the peer (see connection.ts).
+ *
+ * Sockets come from Bun.listen/Bun.connect on Bun (the fastest here) and from node:net elsewhere: Deno has no
+ * Bun global, and the Cluster-mode proxy must run under Deno too.
  */
 
+/** Which socket API carries the connections: "bun" (Bun.listen/Bun.connect) or "node" (node:net). */
+export type SocketApi = "bun" | "node";
+
+/** "bun" when running on Bun, "node" otherwise (Deno, Node). */
+export const defaultSocketApi: SocketApi = typeof Bun === "undefined" ? "node" : "bun";
+
 type SocketData = { connection?: Connection };
+
+/** What a started server keeps: the bound port and how to stop listening and drop every socket. */
+interface Listening {
+  port: number;
+  stop(): void;
+}
 
 function bunTransport(socket: Socket<SocketData>) {
   return {
@@ -25,6 +43,38 @@ function bunTransport(socket: Socket<SocketData>) {
     pause: () => socket.pause(),
     resume: () => socket.resume(),
   };
+}
+
+/*
+ * node:net buffers whatever it is given, so the Connection's write queue (and with it pauseReadingAboveBytes and
+ * maxWriteQueueBytes) would never see backpressure. Refusing writes while the socket waits for "drain" keeps the
+ * excess in the Connection's queue, as a partial Bun write does.
+ */
+function nodeTransport(socket: NodeSocket) {
+  return {
+    write: (data: Uint8Array) => {
+      if (socket.destroyed || !socket.writable) return -1;
+      if (socket.writableNeedDrain) return 0;
+      socket.write(data);
+      return data.length;
+    },
+    end: () => socket.end(),
+    pause: () => socket.pause(),
+    resume: () => socket.resume(),
+  };
+}
+
+/** Feeds a node:net socket's events to its Connection (set once the socket is open). */
+function wireNodeSocket(
+  socket: NodeSocket,
+  connection: () => Connection | undefined,
+  onError: (err: unknown) => void,
+): void {
+  socket.on("data", (chunk: Uint8Array) => connection()?.receive(chunk));
+  socket.on("drain", () => connection()?.drained());
+  socket.on("close", () => connection()?.transportClosed());
+  // Without an "error" listener node:net throws the error at the process.
+  socket.on("error", onError);
 }
 
 function formatAddress(ip: string, port: number): string {
@@ -43,6 +93,8 @@ export interface RemotingServerOptions {
   pauseReadingAboveBytes: number;
   /** told about undecodable frames and dropped connections; the server itself keeps serving */
   onError?: (err: unknown, remoteAddress: string) => void;
+  /** socket API (defaultSocketApi: Bun's on Bun, node:net elsewhere) */
+  sockets: SocketApi;
 }
 
 export const defaultRemotingServerOptions: Readonly<RemotingServerOptions> = Object.freeze({
@@ -51,13 +103,14 @@ export const defaultRemotingServerOptions: Readonly<RemotingServerOptions> = Obj
   maxFrameSize: DEFAULT_MAX_FRAME_SIZE,
   maxWriteQueueBytes: 64 * 1024 * 1024,
   pauseReadingAboveBytes: 8 * 1024 * 1024,
+  sockets: defaultSocketApi,
 });
 
 export class RemotingServer {
   private readonly options: RemotingServerOptions;
   private readonly handlers = new Map<number, RemotingHandler>();
   private readonly live = new Set<Connection>();
-  private listener?: TCPSocketListener<SocketData>;
+  private listener?: Listening;
   private nextConnectionId = 0;
 
   constructor(options: Partial<RemotingServerOptions> = {}) {
@@ -80,23 +133,37 @@ export class RemotingServer {
       serializeType: "JSON",
       onError: this.options.onError,
     };
-    this.listener = Bun.listen<SocketData>({
+    const listening =
+      this.options.sockets === "bun"
+        ? this.listenBun(connectionOptions)
+        : await this.listenNode(connectionOptions);
+    this.listener = listening;
+    return listening.port;
+  }
+
+  private accept(remoteAddress: string, transport: Transport, options: ConnectionOptions): Connection {
+    const connection = new Connection(
+      ++this.nextConnectionId,
+      remoteAddress,
+      transport,
+      (code) => this.handlers.get(code),
+      options,
+    );
+    this.live.add(connection);
+    connection.onClose(() => this.live.delete(connection));
+    return connection;
+  }
+
+  private listenBun(connectionOptions: ConnectionOptions): Listening {
+    const listener: TCPSocketListener<SocketData> = Bun.listen<SocketData>({
       hostname: this.options.host,
       port: this.options.port,
       data: {},
       socket: {
         binaryType: "uint8array",
         open: (socket) => {
-          const connection = new Connection(
-            ++this.nextConnectionId,
-            formatAddress(socket.remoteAddress, socket.remotePort),
-            bunTransport(socket),
-            (code) => this.handlers.get(code),
-            connectionOptions,
-          );
-          socket.data = { connection };
-          this.live.add(connection);
-          connection.onClose(() => this.live.delete(connection));
+          const remoteAddress = formatAddress(socket.remoteAddress, socket.remotePort);
+          socket.data = { connection: this.accept(remoteAddress, bunTransport(socket), connectionOptions) };
         },
         data: (socket, chunk) => socket.data.connection?.receive(chunk),
         drain: (socket) => socket.data.connection?.drained(),
@@ -107,7 +174,37 @@ export class RemotingServer {
         },
       },
     });
-    return this.listener.port;
+    return { port: listener.port, stop: () => listener.stop(true) };
+  }
+
+  private listenNode(connectionOptions: ConnectionOptions): Promise<Listening> {
+    const sockets = new Set<NodeSocket>();
+    const server = createServer((socket) => {
+      sockets.add(socket);
+      socket.once("close", () => sockets.delete(socket));
+      socket.setNoDelay(true);
+      const remoteAddress = formatAddress(socket.remoteAddress ?? "unknown", socket.remotePort ?? 0);
+      const connection = this.accept(remoteAddress, nodeTransport(socket), connectionOptions);
+      wireNodeSocket(
+        socket,
+        () => connection,
+        (err) => this.options.onError?.(err, remoteAddress),
+      );
+    });
+    return new Promise((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(this.options.port, this.options.host, () => {
+        server.off("error", reject);
+        server.on("error", (err) => this.options.onError?.(err, "listener"));
+        resolve({
+          port: (server.address() as AddressInfo).port,
+          stop: () => {
+            server.close();
+            for (const socket of sockets) socket.destroy();
+          },
+        });
+      });
+    });
   }
 
   /** The bound port (after `start()`). */
@@ -126,7 +223,7 @@ export class RemotingServer {
     const listener = this.listener;
     this.listener = undefined;
     for (const connection of [...this.live]) connection.close();
-    listener?.stop(true);
+    listener?.stop();
   }
 }
 
@@ -145,6 +242,8 @@ export interface RemotingClientOptions {
   /** header serialization of our requests */
   serializeType: SerializeTypeName;
   onError?: (err: unknown, remoteAddress: string) => void;
+  /** socket API (defaultSocketApi: Bun's on Bun, node:net elsewhere) */
+  sockets: SocketApi;
 }
 
 export const defaultRemotingClientOptions: Readonly<RemotingClientOptions> = Object.freeze({
@@ -153,6 +252,7 @@ export const defaultRemotingClientOptions: Readonly<RemotingClientOptions> = Obj
   maxFrameSize: 16 * 1024 * 1024,
   maxWriteQueueBytes: 64 * 1024 * 1024,
   serializeType: "JSON",
+  sockets: defaultSocketApi,
 });
 
 function parseAddress(addr: string): { hostname: string; port: number } {
@@ -245,39 +345,23 @@ export class RemotingClient {
       serializeType: this.options.serializeType,
       onError: this.options.onError,
     };
-    let timedOut = false;
+    const abandon = new AbortController();
     let timer: ReturnType<typeof setTimeout> | undefined;
-    const connecting = Bun.connect<SocketData>({
-      hostname,
-      port,
-      data: {},
-      socket: {
-        binaryType: "uint8array",
-        open: (socket) => {
-          if (timedOut || this.closed) {
-            socket.end();
-            return;
-          }
-          socket.data = {
-            connection: new Connection(
-              ++this.nextConnectionId,
-              addr,
-              bunTransport(socket),
-              (code) => this.handlers.get(code),
-              connectionOptions,
-            ),
-          };
-        },
-        data: (socket, chunk) => socket.data.connection?.receive(chunk),
-        drain: (socket) => socket.data.connection?.drained(),
-        close: (socket) => socket.data.connection?.transportClosed(),
-        error: (_socket, err) => this.options.onError?.(err, addr),
-        connectError: () => {},
-      },
-    });
+    const open = (transport: Transport) =>
+      new Connection(
+        ++this.nextConnectionId,
+        addr,
+        transport,
+        (code) => this.handlers.get(code),
+        connectionOptions,
+      );
+    const connecting =
+      this.options.sockets === "bun"
+        ? this.dialBun(hostname, port, addr, open, abandon.signal)
+        : this.dialNode(hostname, port, addr, open, abandon.signal);
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
-        timedOut = true;
+        abandon.abort();
         reject(
           new MqError(
             ResponseCode.RPC_SEND_TO_CHANNEL_FAILED,
@@ -287,8 +371,7 @@ export class RemotingClient {
       }, this.options.connectTimeoutMs);
     });
     try {
-      const socket = await Promise.race([connecting, timeout]);
-      const connection = socket.data.connection;
+      const connection = await Promise.race([connecting, timeout]);
       if (!connection)
         throw new MqError(ResponseCode.RPC_SEND_TO_CHANNEL_FAILED, `connection to ${addr} was dropped`);
       return connection;
@@ -301,6 +384,71 @@ export class RemotingClient {
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /** Resolves with the connection, or undefined when the socket opened after the timeout or close(). */
+  private async dialBun(
+    hostname: string,
+    port: number,
+    addr: string,
+    open: (transport: Transport) => Connection,
+    abandoned: AbortSignal,
+  ): Promise<Connection | undefined> {
+    const socket = await Bun.connect<SocketData>({
+      hostname,
+      port,
+      data: {},
+      socket: {
+        binaryType: "uint8array",
+        open: (socket) => {
+          if (abandoned.aborted || this.closed) {
+            socket.end();
+            return;
+          }
+          socket.data = { connection: open(bunTransport(socket)) };
+        },
+        data: (socket, chunk) => socket.data.connection?.receive(chunk),
+        drain: (socket) => socket.data.connection?.drained(),
+        close: (socket) => socket.data.connection?.transportClosed(),
+        error: (_socket, err) => this.options.onError?.(err, addr),
+        connectError: () => {},
+      },
+    });
+    return socket.data.connection;
+  }
+
+  private dialNode(
+    hostname: string,
+    port: number,
+    addr: string,
+    open: (transport: Transport) => Connection,
+    abandoned: AbortSignal,
+  ): Promise<Connection | undefined> {
+    return new Promise((resolve, reject) => {
+      let connection: Connection | undefined;
+      const socket = nodeConnect({ host: hostname, port, noDelay: true });
+      // A dial that outlives its timeout must not leave a half-open socket behind.
+      const onAbandon = () => socket.destroy();
+      abandoned.addEventListener("abort", onAbandon, { once: true });
+      wireNodeSocket(
+        socket,
+        () => connection,
+        (err) => {
+          if (connection) this.options.onError?.(err, addr);
+          else reject(err);
+        },
+      );
+      socket.once("connect", () => {
+        abandoned.removeEventListener("abort", onAbandon);
+        if (abandoned.aborted || this.closed) {
+          socket.destroy();
+          resolve(undefined);
+          return;
+        }
+        connection = open(nodeTransport(socket));
+        resolve(connection);
+      });
+    });
   }
 }
 
