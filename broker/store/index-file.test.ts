@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { IndexFile, indexFileSize, indexKeyHash } from "./index-file.ts";
+import { javaStringHashCode } from "../../proto/message/index.ts";
+import { IndexFile, indexFileSize, indexKeyHash, positiveKeyHash } from "./index-file.ts";
 import { removeDir, tempDir } from "./testdata/fixture.ts";
 
 const dirs: string[] = [];
@@ -16,6 +17,7 @@ function create(slots = 4, entries = 32): IndexFile {
 }
 
 const T0 = 1_700_000_000_000;
+const k = (key: string) => indexKeyHash("T", key);
 
 describe("IndexFile", () => {
   test("uses RocketMQ's file size, header and key hash", () => {
@@ -23,10 +25,11 @@ describe("IndexFile", () => {
     expect(fs.statSync(f.path).size).toBe(indexFileSize(4, 32));
     expect(indexFileSize(5_000_000, 20_000_000)).toBe(420_000_040);
     expect(f.indexCount).toBe(1);
-    expect(indexKeyHash("polygenelubricants")).toBe(0); // Integer.MIN_VALUE maps to 0
-    expect(indexKeyHash("TopicTest#key")).toBeGreaterThanOrEqual(0);
-    f.putKey("T#a", 100, T0);
-    f.putKey("T#b", 200, T0 + 5000);
+    expect(positiveKeyHash(javaStringHashCode("polygenelubricants"))).toBe(0); // Integer.MIN_VALUE maps to 0
+    expect(indexKeyHash("TopicTest", "key")).toBe(Math.abs(javaStringHashCode("TopicTest#key")));
+    expect(indexKeyHash("TopicTest", "key-1")).toBe(Math.abs(javaStringHashCode("TopicTest#key-1")));
+    f.putKey(k("a"), 100, T0);
+    f.putKey(k("b"), 200, T0 + 5000);
     expect([f.indexCount, f.beginPhyOffset, f.endPhyOffset, f.beginTimestamp, f.endTimestamp]).toEqual([
       3,
       100,
@@ -39,45 +42,45 @@ describe("IndexFile", () => {
 
   test("finds every offset of a key through colliding slot chains, newest first, within the time range", () => {
     const f = create(2, 64); // 2 slots: every key collides with others
-    for (let i = 0; i < 30; i++) f.putKey(`T#k${i % 5}`, i * 10, T0 + i * 1000);
+    for (let i = 0; i < 30; i++) f.putKey(k(`k${i % 5}`), i * 10, T0 + i * 1000);
     const out: number[] = [];
-    f.selectPhyOffsets(out, "T#k3", 100, 0, Number.MAX_SAFE_INTEGER);
+    f.selectPhyOffsets(out, k("k3"), 100, 0, Number.MAX_SAFE_INTEGER);
     expect(out).toEqual([280, 230, 180, 130, 80, 30]);
     const ranged: number[] = [];
-    f.selectPhyOffsets(ranged, "T#k3", 100, T0 + 8000, T0 + 18000);
+    f.selectPhyOffsets(ranged, k("k3"), 100, T0 + 8000, T0 + 18000);
     expect(ranged).toEqual([180, 130, 80]);
     const few: number[] = [];
-    f.selectPhyOffsets(few, "T#k3", 2, 0, Number.MAX_SAFE_INTEGER);
+    f.selectPhyOffsets(few, k("k3"), 2, 0, Number.MAX_SAFE_INTEGER);
     expect(few).toEqual([280, 230]);
     f.close();
   });
 
   test("refuses keys once full", () => {
     const f = create(4, 4);
-    expect([f.putKey("T#a", 1, T0), f.putKey("T#b", 2, T0), f.putKey("T#c", 3, T0)]).toEqual([
+    expect([f.putKey(k("a"), 1, T0), f.putKey(k("b"), 2, T0), f.putKey(k("c"), 3, T0)]).toEqual([
       true,
       true,
       true,
     ]);
     expect(f.isFull()).toBe(true);
-    expect(f.putKey("T#d", 4, T0)).toBe(false);
+    expect(f.putKey(k("d"), 4, T0)).toBe(false);
     f.close();
   });
 
   test("rollbackTo forgets later entries and rebuilds slots that pointed at them", () => {
     const f = create(2, 64);
-    for (let i = 0; i < 10; i++) f.putKey(`T#k${i % 3}`, i * 10, T0 + i * 1000);
+    for (let i = 0; i < 10; i++) f.putKey(k(`k${i % 3}`), i * 10, T0 + i * 1000);
     expect(f.hasSlotAtOrPast(11)).toBe(false);
     expect(f.hasSlotAtOrPast(6)).toBe(true);
     f.rollbackTo(6); // keep entries 1..5 (offsets 0..40)
     expect(f.hasSlotAtOrPast(6)).toBe(false);
     expect([f.indexCount, f.endPhyOffset]).toEqual([6, 40]);
     const out: number[] = [];
-    f.selectPhyOffsets(out, "T#k0", 100, 0, Number.MAX_SAFE_INTEGER);
+    f.selectPhyOffsets(out, k("k0"), 100, 0, Number.MAX_SAFE_INTEGER);
     expect(out).toEqual([30, 0]);
-    f.putKey("T#k0", 500, T0 + 20_000);
+    f.putKey(k("k0"), 500, T0 + 20_000);
     const after: number[] = [];
-    f.selectPhyOffsets(after, "T#k0", 100, 0, Number.MAX_SAFE_INTEGER);
+    f.selectPhyOffsets(after, k("k0"), 100, 0, Number.MAX_SAFE_INTEGER);
     expect(after).toEqual([500, 30, 0]);
     f.close();
     const reopened = IndexFile.open(f.path, f.name, 2, 64)!;

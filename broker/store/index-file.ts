@@ -1,15 +1,23 @@
 import * as fs from "node:fs";
-import { getInt64, javaStringHashCode, setInt64 } from "../../proto/message/index.ts";
+import { getInt64, setInt64 } from "../../proto/message/index.ts";
 
 /** IndexFile layout (RocketMQ): 40-byte header, hash slots of 4 bytes, entries of 20 bytes. */
 export const INDEX_HEADER_SIZE = 40;
 const HASH_SLOT_SIZE = 4;
 const INDEX_ENTRY_SIZE = 20;
 
-/** RocketMQ's indexKeyHashMethod: |String.hashCode()|, with Integer.MIN_VALUE mapped to 0. */
-export function indexKeyHash(key: string): number {
-  const h = javaStringHashCode(key);
-  return h === -2147483648 ? 0 : Math.abs(h);
+/** RocketMQ's indexKeyHashMethod on a String.hashCode: its absolute value, Integer.MIN_VALUE mapped to 0. */
+export function positiveKeyHash(hashCode: number): number {
+  return hashCode === -2147483648 ? 0 : Math.abs(hashCode);
+}
+
+/** The index hash of the key `${topic}#${key}`, computed without building that string. */
+export function indexKeyHash(topic: string, key: string): number {
+  let h = 0;
+  for (let i = 0; i < topic.length; i++) h = (Math.imul(31, h) + topic.charCodeAt(i)) | 0;
+  h = (Math.imul(31, h) + 35) | 0; // '#'
+  for (let i = 0; i < key.length; i++) h = (Math.imul(31, h) + key.charCodeAt(i)) | 0;
+  return positiveKeyHash(h);
 }
 
 export function indexFileSize(hashSlotNum: number, indexNum: number): number {
@@ -88,11 +96,10 @@ export class IndexFile {
     return this.indexCount >= this.indexNum;
   }
 
-  /** Adds `key` for the record at `phyOffset`; false when the file is full. */
-  putKey(key: string, phyOffset: number, storeTimestamp: number): boolean {
+  /** Adds a key (by its indexKeyHash) for the record at `phyOffset`; false when the file is full. */
+  putKey(keyHash: number, phyOffset: number, storeTimestamp: number): boolean {
     const count = this.indexCount;
     if (count >= this.indexNum) return false;
-    const keyHash = indexKeyHash(key);
     const slotAt = INDEX_HEADER_SIZE + (keyHash % this.hashSlotNum) * HASH_SLOT_SIZE;
     let slotValue = this.view.getInt32(slotAt);
     if (slotValue <= 0 || slotValue > count) slotValue = 0;
@@ -121,10 +128,9 @@ export class IndexFile {
     return this.beginTimestamp <= end && this.endTimestamp >= begin;
   }
 
-  /** Appends to `out` the phyOffsets of entries for `key` stored within [begin, end], newest first. */
-  selectPhyOffsets(out: number[], key: string, maxNum: number, begin: number, end: number): void {
+  /** Appends to `out` the phyOffsets of entries with `keyHash` stored within [begin, end], newest first. */
+  selectPhyOffsets(out: number[], keyHash: number, maxNum: number, begin: number, end: number): void {
     const count = this.indexCount;
-    const keyHash = indexKeyHash(key);
     const slotAt = INDEX_HEADER_SIZE + (keyHash % this.hashSlotNum) * HASH_SLOT_SIZE;
     let next = this.view.getInt32(slotAt);
     const fileBegin = this.beginTimestamp;

@@ -8,7 +8,7 @@ export {
   type StoreCheckpoint,
 } from "./checkpoint.ts";
 export { CQ_STORE_UNIT_SIZE } from "./consume-queue.ts";
-export { indexFileSize, indexKeyHash } from "./index-file.ts";
+export { indexFileSize, indexKeyHash, positiveKeyHash } from "./index-file.ts";
 export { segmentFileName } from "./mapped-file-queue.ts";
 export { createMessageStore, MessageStore } from "./message-store.ts";
 export {

@@ -3,7 +3,7 @@ import * as path from "node:path";
 import { MqError } from "../../proto/error.ts";
 import { getTransactionValue, MessageConst, MessageSysFlag } from "../../proto/message/index.ts";
 import { ResponseCode } from "../../proto/response-code.ts";
-import { IndexFile, indexFileSize } from "./index-file.ts";
+import { IndexFile, indexFileSize, indexKeyHash } from "./index-file.ts";
 
 /** The active IndexFile and its entry count, as recorded in the checkpoint. */
 export interface IndexState {
@@ -77,10 +77,10 @@ export class MessageIndex {
     keys: string | undefined,
   ): void {
     if (getTransactionValue(sysFlag) === MessageSysFlag.TRANSACTION_ROLLBACK_TYPE) return;
-    if (uniqKey) this.putKey(`${topic}#${uniqKey}`, commitLogOffset, storeTimestamp);
+    if (uniqKey) this.putKey(indexKeyHash(topic, uniqKey), commitLogOffset, storeTimestamp);
     if (keys) {
       for (const key of keys.split(MessageConst.KEY_SEPARATOR)) {
-        if (key.length > 0) this.putKey(`${topic}#${key}`, commitLogOffset, storeTimestamp);
+        if (key.length > 0) this.putKey(indexKeyHash(topic, key), commitLogOffset, storeTimestamp);
       }
     }
   }
@@ -88,11 +88,11 @@ export class MessageIndex {
   /** CommitLog offsets indexed for `topic#key` within [beginMs, endMs], newest first, without duplicates. */
   query(topic: string, key: string, maxNum: number, beginMs: number, endMs: number): number[] {
     const found: number[] = [];
-    const fullKey = `${topic}#${key}`;
+    const keyHash = indexKeyHash(topic, key);
     for (let i = this.files.length - 1; i >= 0 && found.length < maxNum; i--) {
       const f = this.files[i]!;
       if (f.indexCount > 1 && f.isTimeMatched(beginMs - 999, endMs)) {
-        f.selectPhyOffsets(found, fullKey, maxNum, beginMs, endMs);
+        f.selectPhyOffsets(found, keyHash, maxNum, beginMs, endMs);
       }
     }
     return [...new Set(found)];
@@ -141,12 +141,12 @@ export class MessageIndex {
     for (const f of this.files) f.close();
   }
 
-  private putKey(key: string, commitLogOffset: number, storeTimestamp: number): void {
+  private putKey(keyHash: number, commitLogOffset: number, storeTimestamp: number): void {
     let file = this.files[this.files.length - 1];
     if (!file || file.isFull()) file = this.createFile();
-    if (!file.putKey(key, commitLogOffset, storeTimestamp)) {
+    if (!file.putKey(keyHash, commitLogOffset, storeTimestamp)) {
       file = this.createFile();
-      file.putKey(key, commitLogOffset, storeTimestamp);
+      file.putKey(keyHash, commitLogOffset, storeTimestamp);
     }
     this.dirty.add(file);
   }

@@ -42,6 +42,7 @@ import type {
 const TOPIC_PATTERN = /^[%|a-zA-Z0-9_-]+$/;
 const MAX_TOPIC_LENGTH = 255;
 const DEFAULT_BORN_HOST = "127.0.0.1:0";
+const UNIQ_KEY = MessageConst.PROPERTY_UNIQ_CLIENT_MESSAGE_ID_KEYIDX;
 
 /**
  * An appended record not yet dispatched. The last record of a put carries the put's promise callbacks and the
@@ -620,12 +621,18 @@ export class MessageStore {
       throw illegal("bornTimestamp and preparedTransactionOffset must be safe integers");
     }
     const properties: Record<string, string> = { ...m.properties };
-    let uniqKey = properties[MessageConst.PROPERTY_UNIQ_CLIENT_MESSAGE_ID_KEYIDX];
-    if (!uniqKey) {
+    let uniqKey = properties[UNIQ_KEY];
+    let encoded: string;
+    if (uniqKey) {
+      encoded = encodeMessageProperties(properties);
+    } else {
+      delete properties[UNIQ_KEY];
+      encoded = encodeMessageProperties(properties);
       uniqKey = this.uniqKeys.next();
-      properties[MessageConst.PROPERTY_UNIQ_CLIENT_MESSAGE_ID_KEYIDX] = uniqKey;
+      properties[UNIQ_KEY] = uniqKey;
+      encoded += `${UNIQ_KEY}\u0001${uniqKey}\u0002`; // a generated id is plain hex: no need to check it
     }
-    const propertiesBytes = this.encoder.encode(encodeMessageProperties(properties));
+    const propertiesBytes = this.encoder.encode(encoded);
     if (propertiesBytes.length > MAX_PROPERTIES_BYTES) {
       throw illegal(`properties take ${propertiesBytes.length} bytes, more than ${MAX_PROPERTIES_BYTES}`);
     }
