@@ -3,7 +3,6 @@
  * RocketMQ 5's gRPC API (gRPC on grpcServerPort, Connect / gRPC-Web on httpServerPort). In local mode it runs a
  * broker in this process, configured from --brokerConfig (broker.conf keys) or defaults.
  */
-import { createBroker } from "../broker/index.ts";
 import { brokerSchema, ConfigError, createLogger, loadConfig, proxySchema } from "../config/index.ts";
 import { type Backend, createClusterBackend, createLocalBackend, createProxy } from "../proxy/index.ts";
 import { type RunningRole, roleMain } from "./role-main.ts";
@@ -37,6 +36,9 @@ await roleMain({
         if (err instanceof ConfigError) throw new Error(`broker config: ${err.message}`);
         throw err;
       }
+      // Imported here, not at the top: the broker's store needs Bun (bun:ffi, Bun.mmap), a Cluster-mode proxy
+      // does not, and must start under Deno.
+      const { createBroker } = await import("../broker/index.ts");
       const broker = createBroker({ config: brokerConfig, logger: createLogger("broker") });
       await broker.start();
       closers.push(() => broker.close());

@@ -41,10 +41,23 @@ const allowHeaders = [
 ];
 const exposeHeaders = ["Grpc-Status", "Grpc-Message", "Grpc-Status-Details-Bin", "Content-Encoding"];
 
+/** The slice of Deno's API used here (the project's types are Bun's). */
+interface DenoHttpServer {
+  addr: { port: number };
+  shutdown(): Promise<void>;
+}
+interface DenoServe {
+  serve(
+    options: { port: number; hostname: string; onListen?: () => void },
+    handler: (request: Request, info: { remoteAddr: { hostname: string } }) => Response | Promise<Response>,
+  ): DenoHttpServer;
+}
+
 export class HttpServer {
   readonly #app: Hono;
   readonly #options: HttpServerOptions;
   #server: Server<undefined> | undefined;
+  #denoServer: DenoHttpServer | undefined;
 
   constructor(options: HttpServerOptions) {
     this.#options = options;
@@ -81,6 +94,16 @@ export class HttpServer {
 
   /** Listens and returns the bound port (pass 0 for a free one). */
   listen(port: number, hostname: string): number {
+    const deno = (globalThis as { Deno?: DenoServe }).Deno;
+    if (typeof Bun === "undefined" && deno) {
+      // Deno: no Bun.serve. Deno.serve has no idle cut-off on streaming responses; connect's readMaxBytes bounds
+      // request messages.
+      // The routes read the peer address through Bun's server.requestIP; give them the same shape.
+      this.#denoServer = deno.serve({ port, hostname, onListen: () => {} }, (request, info) =>
+        this.#app.fetch(request, { requestIP: () => ({ address: info.remoteAddr.hostname }) }),
+      );
+      return this.#denoServer.addr.port;
+    }
     this.#server = Bun.serve({
       port,
       hostname,
@@ -99,5 +122,7 @@ export class HttpServer {
   async close(): Promise<void> {
     await this.#server?.stop(true);
     this.#server = undefined;
+    await this.#denoServer?.shutdown();
+    this.#denoServer = undefined;
   }
 }
