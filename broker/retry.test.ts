@@ -79,6 +79,50 @@ describe("delayed delivery", () => {
       }),
     ).rejects.toThrow(/timer message illegal/);
   });
+
+  test("__STARTDELIVERTIME (ali-ons setStartDeliverTime) is an absolute delivery time held by the timer store", async () => {
+    const { broker, clock } = await brokerWithClock();
+    await broker.api.createTopic({ topic: "StartT", readQueueNums: 1, writeQueueNums: 1 });
+    const sent = await broker.api.send({
+      topic: "StartT",
+      body: enc.encode("at"),
+      properties: { __STARTDELIVERTIME: String(clock.now + 3_000) },
+    });
+    expect(sent.topic).toBe("rmq_sys_wheel_timer");
+    clock.now += 2_999;
+    await broker.deliverDelayed();
+    expect(await read(broker, "StartT")).toEqual([]);
+    clock.now += 1;
+    await broker.deliverDelayed();
+    expect((await read(broker, "StartT")).map((m) => dec.decode(m.body))).toEqual(["at"]);
+    await expect(
+      broker.api.send({ topic: "StartT", body: enc.encode("x"), properties: { __STARTDELIVERTIME: "soon" } }),
+    ).rejects.toThrow(/__STARTDELIVERTIME=soon is not an integer/);
+  });
+
+  test("a DELAY level outside messageDelayLevel is refused, naming the range, and nothing is stored", async () => {
+    const { broker } = await brokerWithClock();
+    await broker.api.createTopic({ topic: "BadDelayT", readQueueNums: 1, writeQueueNums: 1 });
+    const scheduleEnd = await broker.api.getMaxOffset("SCHEDULE_TOPIC_XXXX", 4);
+    for (const level of ["6", "-1", "two", "1.5"])
+      await expect(
+        broker.api.send({ topic: "BadDelayT", body: enc.encode("x"), properties: { DELAY: level } }),
+      ).rejects.toMatchObject({
+        code: 13,
+        message: expect.stringContaining(
+          `delay level ${level} is out of range: messageDelayLevel has levels 1..5`,
+        ),
+      });
+    expect(await broker.api.getMaxOffset("BadDelayT", 0)).toBe(0);
+    expect(await broker.api.getMaxOffset("SCHEDULE_TOPIC_XXXX", 4)).toBe(scheduleEnd);
+    // level 0 is "not delayed", the last level is still accepted
+    await broker.api.send({ topic: "BadDelayT", body: enc.encode("now"), properties: { DELAY: "0" } });
+    expect(
+      (await broker.api.send({ topic: "BadDelayT", body: enc.encode("l5"), properties: { DELAY: "5" } }))
+        .queueId,
+    ).toBe(4);
+    expect((await read(broker, "BadDelayT")).map((m) => dec.decode(m.body))).toEqual(["now"]);
+  });
 });
 
 test("a timer message can be recalled before it is due, once", async () => {
@@ -128,6 +172,28 @@ describe("consumer send-back", () => {
     expect(dec.decode(dead!.body)).toBe("fail");
     expect(dead!.properties.DLQ_ORIGIN_TOPIC).toBe("BackT");
     expect((await broker.api.getTopicConfig("%DLQ%G"))?.perm).toBe(6);
+  });
+
+  test("a send-back naming a delay level outside messageDelayLevel is refused and stores nothing", async () => {
+    const { broker } = await brokerWithClock();
+    await broker.api.createTopic({ topic: "BackBadT", readQueueNums: 1, writeQueueNums: 1 });
+    const sent = await broker.api.send({ topic: "BackBadT", body: enc.encode("x") });
+    const scheduleEnd = await broker.api.getMaxOffset("SCHEDULE_TOPIC_XXXX", 4);
+    await expect(
+      broker.api.consumerSendMsgBack({
+        consumerGroup: "G",
+        commitLogOffset: sent.commitLogOffset,
+        delayLevel: 6,
+      }),
+    ).rejects.toMatchObject({ code: 29, message: expect.stringContaining("delay level 6 is out of range") });
+    expect(await broker.api.getMaxOffset("SCHEDULE_TOPIC_XXXX", 4)).toBe(scheduleEnd);
+    // level 5, the last, is accepted
+    await broker.api.consumerSendMsgBack({
+      consumerGroup: "G",
+      commitLogOffset: sent.commitLogOffset,
+      delayLevel: 5,
+    });
+    expect(await broker.api.getMaxOffset("SCHEDULE_TOPIC_XXXX", 4)).toBe(scheduleEnd + 1);
   });
 
   test("a retry message a producer re-sends past its limit goes to the DLQ", async () => {

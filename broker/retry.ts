@@ -68,6 +68,12 @@ export async function consumerSendMsgBack(
   if (group.retryQueueNums <= 0) return;
   if (!Number.isSafeInteger(req.commitLogOffset) || req.commitLogOffset < 0)
     throw new MqError(ResponseCode.INVALID_PARAMETER, `illegal commit log offset ${req.commitLogOffset}`);
+  // 0 = the broker's schedule (3 + reconsumeTimes, capped at the last level); a level the client names must exist
+  if (!Number.isInteger(req.delayLevel) || req.delayLevel > deps.config.delayLevelCount)
+    throw new MqError(
+      ResponseCode.INVALID_PARAMETER,
+      `delay level ${req.delayLevel} is out of range: messageDelayLevel has levels 1..${deps.config.delayLevelCount} (0 = broker's choice, < 0 = DLQ)`,
+    );
   const msg = await deps.store.lookMessageByOffset(req.commitLogOffset);
   if (!msg)
     throw new MqError(ResponseCode.SYSTEM_ERROR, `look message by offset failed, ${req.commitLogOffset}`);

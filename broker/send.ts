@@ -54,6 +54,23 @@ export interface Sender {
 const TRANSIENT = MessageConst.PROPERTY_TRANSIENT_PREFIX;
 
 /**
+ * The DELAY level a producer asked for: 0 (or absent) = not delayed, 1..delayLevelCount = that level. Anything
+ * else is refused rather than clamped (RocketMQ clamps to the last level), so a typo cannot silently become a
+ * 2-hour delay.
+ */
+export function delayLevelOf(properties: Readonly<Record<string, string>>, delayLevelCount: number): number {
+  const raw = properties[MessageConst.PROPERTY_DELAY_TIME_LEVEL];
+  if (raw === undefined || raw.trim() === "") return 0;
+  const level = /^\s*-?\d{1,10}\s*$/.test(raw) ? Number(raw) : Number.NaN;
+  if (!Number.isInteger(level) || level < 0 || level > delayLevelCount)
+    throw new MqError(
+      ResponseCode.MESSAGE_ILLEGAL,
+      `delay level ${raw} is out of range: messageDelayLevel has levels 1..${delayLevelCount} (0 = no delay)`,
+    );
+  return level;
+}
+
+/**
  * The producer path (SendMessageProcessor): validate, find or auto-create the topic, pick a queue, turn retries
  * over the limit into DLQ messages and delayed messages into SCHEDULE_TOPIC_XXXX messages, then append.
  */
@@ -200,9 +217,9 @@ export function createSender(deps: SendDeps): Sender {
         };
       }
 
-      const delay = Number.parseInt(properties[MessageConst.PROPERTY_DELAY_TIME_LEVEL] ?? "", 10);
+      const delay = delayLevelOf(properties, config.delayLevelCount);
       if (delay > 0 && !isHalf) {
-        const level = Math.min(delay, config.delayLevelCount);
+        const level = delay;
         properties[MessageConst.PROPERTY_DELAY_TIME_LEVEL] = String(level);
         properties[MessageConst.PROPERTY_REAL_TOPIC] = topic;
         properties[MessageConst.PROPERTY_REAL_QUEUE_ID] = String(queueId);

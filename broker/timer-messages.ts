@@ -7,13 +7,17 @@ import type { TimerStore } from "./timer/index.ts";
 
 const INTEGER = /^-?\d{1,16}$/;
 
+/** Aliyun ONS's absolute delivery time (ms), what ali-ons `Message.setStartDeliverTime()` sets. */
+export const PROPERTY_START_DELIVER_TIME = "__STARTDELIVERTIME";
+
 function illegal(why: string): MqError {
   return new MqError(ResponseCode.MESSAGE_ILLEGAL, `timer message illegal: ${why}`);
 }
 
 /**
- * The delivery time a RocketMQ 5 timer message asks for: TIMER_DELIVER_MS (absolute), TIMER_DELAY_SEC or
- * TIMER_DELAY_MS (relative to `now`); undefined for an ordinary message. Malformed values are MESSAGE_ILLEGAL.
+ * The delivery time a RocketMQ 5 timer message asks for: TIMER_DELIVER_MS or __STARTDELIVERTIME (absolute),
+ * TIMER_DELAY_SEC or TIMER_DELAY_MS (relative to `now`); undefined for an ordinary message. Malformed values are
+ * MESSAGE_ILLEGAL.
  */
 export function timerDeliverAt(
   properties: Readonly<Record<string, string>>,
@@ -25,7 +29,7 @@ export function timerDeliverAt(
     if (!INTEGER.test(raw.trim())) throw illegal(`${name}=${raw} is not an integer`);
     return Number(raw.trim());
   };
-  const deliverMs = read(MessageConst.PROPERTY_TIMER_DELIVER_MS);
+  const deliverMs = read(MessageConst.PROPERTY_TIMER_DELIVER_MS) ?? read(PROPERTY_START_DELIVER_TIME);
   if (deliverMs !== undefined) return deliverMs;
   const delaySec = read(MessageConst.PROPERTY_TIMER_DELAY_SEC);
   if (delaySec !== undefined) {
