@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { create } from "@bufbuild/protobuf";
-import { durationFromMs } from "@bufbuild/protobuf/wkt";
+import { durationFromMs, timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { type Client, createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import {
@@ -283,9 +283,56 @@ describe("consuming", () => {
     expect(total).toBe(3);
   });
 
-  test("RecallMessage and SyncLiteSubscription refuse clearly", async () => {
-    const recall = await grpc.recallMessage({ topic: { name: "rpc-a" }, recallHandle: "broker-a something" });
-    expect(recall.status?.code).toBe(Code.NOT_IMPLEMENTED);
+  test("RecallMessage cancels a delay message once; bad or foreign handles get clear codes", async () => {
+    await stack.createTopic("rpc-delay", "DELAY");
+    const messageId = `01RPCRECALL${String(Date.now()).padStart(16, "0")}`;
+    // An hour ahead: far beyond any clock skew the other cases add, well within the proxy's one-day limit.
+    const sent = await grpc.sendMessage(
+      create(SendMessageRequestSchema, {
+        messages: [
+          {
+            topic: { name: "rpc-delay" },
+            systemProperties: { messageId, deliveryTimestamp: timestampFromMs(Date.now() + 3_600_000) },
+            body: new TextEncoder().encode("recall me"),
+          },
+        ],
+      }),
+    );
+    expect(sent.status?.code).toBe(Code.OK);
+    const handle = sent.entries[0].recallHandle;
+    expect(handle).not.toBe("");
+    // A normal message has nothing to recall.
+    expect((await send("rpc-a", "plain")).recallHandle).toBe("");
+
+    const recall = (topic: string, recallHandle: string) =>
+      grpc.recallMessage({ topic: { name: topic }, recallHandle });
+    const refusals = {
+      garbage: await recall("rpc-delay", "broker-a something"),
+      empty: await recall("rpc-delay", ""),
+      otherTopic: await recall("rpc-a", handle),
+      badTopic: await recall("", handle),
+      otherBroker: await recall(
+        "rpc-delay",
+        Buffer.from(`v1 rpc-delay no-such-broker 1 ${messageId}`).toString("base64url"),
+      ),
+    };
+    expect(Object.fromEntries(Object.entries(refusals).map(([k, r]) => [k, r.status?.code]))).toEqual({
+      garbage: Code.BAD_REQUEST,
+      empty: Code.BAD_REQUEST,
+      otherTopic: Code.BAD_REQUEST,
+      badTopic: Code.ILLEGAL_TOPIC,
+      otherBroker: Code.NOT_FOUND,
+    });
+    expect(refusals.garbage.status?.message).toContain("recall handle");
+
+    const first = await recall("rpc-delay", handle);
+    expect(first.status?.code).toBe(Code.OK);
+    expect(first.messageId).toBe(messageId);
+    const again = await recall("rpc-delay", handle);
+    expect(again.status?.code).toBe(Code.MESSAGE_NOT_FOUND);
+  });
+
+  test("SyncLiteSubscription refuses clearly", async () => {
     const lite = await grpc.syncLiteSubscription({ topic: { name: "rpc-a" }, group: { name: "g" } });
     expect(lite.status?.code).toBe(Code.UNSUPPORTED);
   });

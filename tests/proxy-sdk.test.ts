@@ -32,6 +32,7 @@ beforeAll(async () => {
   await stack.createTopic("sdk-fifo", "FIFO");
   await stack.createGroup("sdk-fifo-g", true);
   await stack.createTopic("sdk-delay", "DELAY");
+  await stack.createTopic("sdk-recall", "DELAY");
 });
 
 afterAll(async () => {
@@ -63,6 +64,16 @@ async function simpleConsumer(group: string, topic: string, i = 0) {
   await c.startup();
   clients.push(c);
   return c;
+}
+
+/** The message of the error `p` rejects with. */
+async function failure(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+  } catch (err) {
+    return (err as Error).message;
+  }
+  throw new Error("expected a rejection");
 }
 
 /** Receives until `n` messages arrived (or the deadline passes). */
@@ -97,6 +108,41 @@ describe("official Node SDK in Local mode", () => {
     expect(m.messageId).toBe(messageId);
     expect(m.deliveryTimestamp?.getTime()).toBe(at);
     await consumer.ack(m);
+  }, 30_000);
+
+  // Also on real time: the SDK stamps delivery times from the real clock.
+  test("a recalled delay message is never delivered; a later one still is", async () => {
+    const consumer = await simpleConsumer("sdk-recall-g", "sdk-recall");
+    const p = await producer("sdk-recall");
+    const at = Date.now() + 1000;
+    const recalled = await p.send({
+      topic: "sdk-recall",
+      deliveryTimestamp: new Date(at),
+      body: Buffer.from("recalled"),
+    });
+    expect(recalled.recallHandle).toBeString();
+    const receipt = await p.recallMessage("sdk-recall", recalled.recallHandle!);
+    expect(receipt.messageId).toBe(recalled.messageId);
+    // Not `expect(...).rejects`: under bun:test it stalls grpc-js calls until their deadline.
+    expect(await failure(p.recallMessage("sdk-recall", recalled.recallHandle!))).toContain(
+      `code: ${Code.MESSAGE_NOT_FOUND}`,
+    );
+    expect(await failure(p.recallMessage("sdk-recall", "not a handle"))).toContain(
+      `code: ${Code.BAD_REQUEST}`,
+    );
+    // Due after the recalled one: by the time it arrives, the recalled one would have been delivered too.
+    const marker = await p.send({
+      topic: "sdk-recall",
+      deliveryTimestamp: new Date(at + 300),
+      body: Buffer.from("marker"),
+    });
+    const [m] = await receiveN(consumer, 1, 5000);
+    expect(m.messageId).toBe(marker.messageId);
+    await consumer.ack(m);
+    let stored = 0;
+    for (let queueId = 0; queueId < 4; queueId++)
+      stored += await stack.broker.broker.api.getMaxOffset("sdk-recall", queueId);
+    expect(stored).toBe(1);
   }, 30_000);
 
   test("sends and receives with tag, keys and properties intact, then acks", async () => {

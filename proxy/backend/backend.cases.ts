@@ -51,9 +51,11 @@ function outgoing(topic: string, i: number, extra: Record<string, string> = {}):
   };
 }
 
-async function waitFor(check: () => boolean, timeoutMs = 5000): Promise<void> {
+async function waitFor(check: () => boolean, timeoutMs = 5000, poll?: () => Promise<void>): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!check()) {
+  for (;;) {
+    await poll?.();
+    if (check()) return;
     if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
     await Bun.sleep(20);
   }
@@ -327,6 +329,37 @@ export function runBackendCases(name: string, setup: () => Promise<BackendFixtur
         stop();
         await b.unregisterClient(`${name}-producer`);
       }
+    });
+
+    test("recalls a timer message before it is due; it is never delivered, and a second recall is refused", async () => {
+      const topic = `${name}-recall`;
+      await f.createTopic(topic, "DELAY");
+      const recalled = await b.sendMessage(f.brokerName, outgoing(topic, 0, { TIMER_DELAY_SEC: "30" }));
+      const kept = await b.sendMessage(f.brokerName, outgoing(topic, 1, { TIMER_DELAY_SEC: "31" }));
+      expect(recalled.recallHandle).toBeString();
+      expect(kept.recallHandle).toBeString();
+      expect(await b.recallMessage(f.brokerName, topic, recalled.recallHandle!)).toBe(recalled.msgId);
+      expect(await refusedWith(b.recallMessage(f.brokerName, topic, recalled.recallHandle!))).toBe(
+        ResponseCode.NO_MESSAGE,
+      );
+      expect(await refusedWith(b.recallMessage(f.brokerName, `${name}-basic`, kept.recallHandle!))).toBe(
+        ResponseCode.INVALID_PARAMETER,
+      );
+      // Both are due once the clock passes 31 s; only the one not recalled arrives.
+      f.advance(60_000);
+      const got: PoppedMessage[] = [];
+      await waitFor(
+        () => got.length > 0,
+        5000,
+        async () => {
+          got.push(...(await popAll(topic, `${name}-g9`, 5000)).messages);
+        },
+      );
+      expect(got.map((m) => m.properties.UNIQ_KEY)).toEqual([kept.msgId]);
+      let stored = 0;
+      for (let queueId = 0; queueId < 4; queueId++)
+        stored += await b.getMaxOffset(f.brokerName, { topic, queueId });
+      expect(stored).toBe(1);
     });
 
     test("refuses a receipt handle that is not this broker's or is garbage", async () => {

@@ -62,7 +62,7 @@ export interface SendResult {
   queueOffset: number;
   /** Set for half (transaction) messages: what EndTransaction must quote. */
   transactionId?: string;
-  /** Set for timer messages when the broker supports recall. */
+  /** Set for timer messages: the broker's recall handle (it names topic and broker), passed to clients as is. */
   recallHandle?: string;
 }
 

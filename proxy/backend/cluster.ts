@@ -233,6 +233,7 @@ export class ClusterBackend implements Backend {
       queueId: "int",
       queueOffset: "long",
       transactionId: "string?",
+      recallHandle: "string?",
     });
     const uniqKey = message.properties[MessageConst.PROPERTY_UNIQ_CLIENT_MESSAGE_ID_KEYIDX] ?? h.msgId;
     return {
@@ -248,6 +249,7 @@ export class ClusterBackend implements Backend {
             h.transactionId || uniqKey,
           )
         : undefined,
+      recallHandle: h.recallHandle || undefined,
     };
   }
 

@@ -113,6 +113,7 @@ export function createLocalBackend(options: LocalBackendOptions): Backend {
         transactionId: prepared
           ? encodeTransactionToken(r.commitLogOffset, r.queueOffset, r.uniqKey ?? r.msgId)
           : undefined,
+        recallHandle: r.recallHandle,
       };
     },
 
@@ -217,9 +218,9 @@ export function createLocalBackend(options: LocalBackendOptions): Backend {
       });
     },
 
-    async recallMessage(brokerName: string): Promise<string> {
+    async recallMessage(brokerName: string, topic: string, recallHandle: string): Promise<string> {
       check(brokerName);
-      throw new MqError(ResponseCode.REQUEST_CODE_NOT_SUPPORTED, "this broker cannot recall messages");
+      return broker.recallMessage(topic, recallHandle);
     },
 
     // The broker reaches this proxy's producers through onTransactionCheck, not through registrations.

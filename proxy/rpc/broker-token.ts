@@ -1,6 +1,7 @@
 /**
- * Transaction ids and recall handles handed to clients name the broker that issued them (`<brokerName> <token>`),
- * so EndTransaction and RecallMessage can reach that broker through any proxy, with no proxy state.
+ * Transaction ids handed to clients name the broker that issued them (`<brokerName> <token>`), so
+ * EndTransaction can reach that broker through any proxy, with no proxy state. (Recall handles need no wrapping:
+ * the broker's own handle names it, see recall-handle.ts.)
  */
 const BROKER_NAME = /^[A-Za-z0-9_.:%|-]{1,255}$/;
 

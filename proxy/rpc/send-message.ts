@@ -116,7 +116,8 @@ export function sendMessage(env: RpcEnv) {
                 ? wrapBrokerToken(queue.brokerName, r.transactionId || r.msgId || messageId)
                 : "",
             offset: BigInt(r.queueOffset),
-            recallHandle: r.recallHandle ? wrapBrokerToken(queue.brokerName, r.recallHandle) : "",
+            // The broker's handle names the broker itself (RocketMQ passes it through the same way).
+            recallHandle: r.recallHandle ?? "",
           }),
         );
       } catch (err) {
