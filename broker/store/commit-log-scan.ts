@@ -1,4 +1,9 @@
-import { BLANK_MAGIC_CODE, checkMessageRecord, MESSAGE_MAGIC_CODE } from "../../proto/message/index.ts";
+import {
+  BLANK_MAGIC_CODE,
+  checkMessageRecord,
+  MESSAGE_MAGIC_CODE,
+  type RecordLayout,
+} from "../../proto/message/index.ts";
 import type { CommitLog } from "./commit-log.ts";
 
 const CHUNK = 8 * 1024 * 1024;
@@ -13,13 +18,14 @@ export interface ScanResult {
   corrupt: { offset: number; reason: string } | null;
 }
 
-/** Called for each good record; `bytes`/`view` hold it at `at`. */
+/** Called for each good record; `bytes`/`view` hold it at `at`, `layout` locates its fields there. */
 export type OnRecord = (
-  bytes: Uint8Array,
+  bytes: Buffer,
   view: DataView,
   at: number,
   commitLogOffset: number,
   size: number,
+  layout: RecordLayout,
 ) => void;
 
 /**
@@ -37,8 +43,8 @@ export function scanCommitLog(
   const result: ScanResult = { end: from, lastRecord: -1, records: 0, corrupt: null };
   let index = files.findIndex((f) => from >= f.fileFromOffset && from < f.fileEndOffset);
   if (index < 0) return result;
-  let chunk = new Uint8Array(CHUNK);
-  let view = new DataView(chunk.buffer);
+  let chunk = Buffer.allocUnsafe(CHUNK);
+  let view = new DataView(chunk.buffer, chunk.byteOffset, chunk.byteLength);
   while (index < files.length) {
     const file = files[index]!;
     let pos = result.end - file.fileFromOffset;
@@ -47,8 +53,8 @@ export function scanCommitLog(
     const load = (at: number, want: number) => {
       const len = Math.min(Math.max(want, CHUNK), file.fileSize - at);
       if (len > chunk.length) {
-        chunk = new Uint8Array(len);
-        view = new DataView(chunk.buffer);
+        chunk = Buffer.allocUnsafe(len);
+        view = new DataView(chunk.buffer, chunk.byteOffset, chunk.byteLength);
       }
       chunkStart = at;
       chunkLen = file.read(at, len, chunk);
@@ -66,7 +72,7 @@ export function scanCommitLog(
         expectedOffset: file.fileFromOffset + pos,
       });
       if (check.kind === "message") {
-        onRecord(chunk, view, pos - chunkStart, file.fileFromOffset + pos, check.size);
+        onRecord(chunk, view, pos - chunkStart, file.fileFromOffset + pos, check.size, check.layout);
         result.lastRecord = file.fileFromOffset + pos;
         result.records++;
         pos += check.size;

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, test } from "bun:test";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { MqError } from "../../proto/error.ts";
+import { javaStringHashCode } from "../../proto/message/index.ts";
 import { ResponseCode } from "../../proto/response-code.ts";
 import { readCheckpoint, type StoreCheckpoint } from "./checkpoint.ts";
 import { segmentFileName } from "./mapped-file-queue.ts";
@@ -263,6 +264,50 @@ describe("recovery after a crash", () => {
 });
 
 describe("recovery without a usable checkpoint", () => {
+  test("rebuilt ConsumeQueue units carry the same tagsCode, with the default and with a custom tagsCodeOf", async () => {
+    const custom: MessageStoreOptions["tagsCodeOf"] = (topic, props) =>
+      topic === "TopicX" ? Number(props.DELAY ?? 0) * 1000 : javaStringHashCode(props.TAGS ?? "");
+    for (const tagsCodeOf of [undefined, custom]) {
+      const dir = track(tempDir());
+      const extra = tagsCodeOf ? { tagsCodeOf } : {};
+      const store = await openStore(dir, extra);
+      for (let i = 0; i < 20; i++) {
+        await store.putMessage({
+          topic: "TopicR",
+          queueId: 0,
+          body: bodyOf(i),
+          properties: { TAGS: `t${i % 4}` },
+        });
+        await store.putMessage({
+          topic: "TopicX",
+          queueId: 0,
+          body: bodyOf(i),
+          properties: { DELAY: String(i % 3) },
+        });
+      }
+      const copy = track(crashCopy(dir));
+      fs.rmSync(path.join(copy, "checkpoint"));
+      fs.rmSync(path.join(copy, "consumequeue"), { recursive: true });
+      const again = await openStore(copy, extra);
+      const tagged = again.getMessages({
+        topic: "TopicR",
+        queueId: 0,
+        queueOffset: 0,
+        maxCount: 32,
+        tagsCodeFilter: (code) => code === javaStringHashCode("t1"),
+      });
+      expect(tagged.messages.map((m) => m.queueOffset)).toEqual([1, 5, 9, 13, 17]);
+      const delayed = again.getMessages({
+        topic: "TopicX",
+        queueId: 0,
+        queueOffset: 0,
+        maxCount: 32,
+        tagsCodeFilter: (code) => code === 2000,
+      });
+      expect(delayed.messages.length).toBe(tagsCodeOf ? 6 : 0);
+    }
+  });
+
   test("a missing checkpoint rebuilds ConsumeQueues and index from the whole CommitLog", async () => {
     const { copy, puts } = await crashAfterCheckpoint();
     fs.rmSync(path.join(copy, "checkpoint"));

@@ -4,7 +4,7 @@ import type { StoreCheckpoint } from "./checkpoint.ts";
 import type { CommitLog } from "./commit-log.ts";
 import { hasRecordAfter, scanCommitLog } from "./commit-log-scan.ts";
 import type { ConsumeQueueTable } from "./consume-queue-table.ts";
-import { decodeDispatchRequest } from "./dispatch-request.ts";
+import { createDispatchFieldsDecoder } from "./dispatch-request.ts";
 import type { MessageIndex } from "./message-index.ts";
 import type { MessageStoreOptions } from "./options.ts";
 
@@ -45,10 +45,11 @@ export function recoverStore(input: RecoveryInput): RecoveryResult {
   const start = cp && cp.scanFromOffset >= minOffset ? cp.scanFromOffset : minOffset;
   const logicsFrom = cp ? cp.logicsOffset : 0;
   const indexFrom = cp ? cp.indexOffset : 0;
+  const decode = createDispatchFieldsDecoder(o.tagsCodeOf);
   const scan = hasFiles
-    ? scanCommitLog(commitLog, start, o.checkCrcOnRecover, (bytes, view, at, offset, size) => {
+    ? scanCommitLog(commitLog, start, o.checkCrcOnRecover, (bytes, view, at, offset, size, layout) => {
         if (offset < logicsFrom && offset < indexFrom) return;
-        const req = decodeDispatchRequest(bytes, view, at, size, o.tagsCodeOf);
+        const req = decode(bytes, view, at, layout);
         if (offset >= logicsFrom && req.consumeQueued) {
           cqs.findOrCreate(req.topic, req.queueId).put(req.queueOffset, offset, size, req.tagsCode);
         }

@@ -1,0 +1,279 @@
+/**
+ * `bun run bench:store`: the storage engine (broker/store) alone in one Bun process, against what the disk does
+ * with dd. Prints one line per measure, then one JSON object as its last line. MB in names and keys means MiB
+ * (2^20 bytes). Method and choices: docs/storage.md; results: docs/benchmarks.md "Storage engine".
+ *
+ * Options: --quick (smaller volumes, for development), --keep (leave the temp folder).
+ */
+import { dlopen, FFIType } from "bun:ffi";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { createMessageStore, type MessageStore } from "../broker/store/index.ts";
+import { parseDdSummary } from "./harness/limits.ts";
+
+const MiB = 1024 * 1024;
+const GiB = 1024 * MiB;
+const quick = process.argv.includes("--quick");
+const keep = process.argv.includes("--keep");
+const BODY = 1024;
+const QUEUES = 8;
+const TOPIC = "BenchStore";
+
+const root = fs.mkdtempSync(path.join(os.tmpdir(), "bunmq-bench-store-"));
+const cleanup = () => {
+  if (!keep) fs.rmSync(root, { recursive: true, force: true });
+};
+process.on("SIGINT", () => {
+  cleanup();
+  process.exit(130);
+});
+
+const results: Record<string, number> = {};
+const say = (line: string) => console.log(line);
+const fmt = (n: number, digits = 0) => n.toLocaleString("en-US", { maximumFractionDigits: digits });
+
+/** A 1 KiB body that is not all one byte (the CRC and copies do the same work either way). */
+function makeBody(): Uint8Array {
+  const b = new Uint8Array(BODY);
+  let x = 2463534242;
+  for (let i = 0; i < BODY; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    b[i] = x & 0xff;
+  }
+  return b;
+}
+const body = makeBody();
+
+// ---- dd ---------------------------------------------------------------------------------------------------------
+
+/** MiB/s of one dd run writing zeros to a file in the bench folder (dd's own timing). */
+function dd(args: string[]): number {
+  const file = path.join(root, "dd.bin");
+  try {
+    const r = Bun.spawnSync(["dd", "if=/dev/zero", `of=${file}`, ...args], {
+      stdout: "ignore",
+      stderr: "pipe",
+      env: { ...process.env, LC_ALL: "C" },
+    });
+    if (r.exitCode !== 0) throw new Error(`dd ${args.join(" ")} failed: ${r.stderr.toString().trim()}`);
+    const { bytes, seconds } = parseDdSummary(r.stderr.toString());
+    return bytes / MiB / seconds;
+  } finally {
+    fs.rmSync(file, { force: true });
+  }
+}
+
+function bestOf(runs: number, f: () => number): number {
+  let best = 0;
+  for (let i = 0; i < runs; i++) best = Math.max(best, f());
+  return best;
+}
+
+const ddCount = quick ? 256 : 1024;
+say(
+  `bench:store in ${root} (bun ${Bun.version}, ${os.cpus().length} CPUs, load ${os.loadavg()[0]!.toFixed(2)})`,
+);
+results.ddBufferedMBps = bestOf(2, () => dd(["bs=1M", `count=${ddCount}`]));
+say(`dd bs=1M count=${ddCount} (page cache)                 ${fmt(results.ddBufferedMBps)} MiB/s`);
+results.ddBufferedThenFdatasyncMBps = bestOf(2, () => dd(["bs=1M", `count=${ddCount}`, "conv=fdatasync"]));
+say(
+  `dd bs=1M count=${ddCount} conv=fdatasync (one sync)    ${fmt(results.ddBufferedThenFdatasyncMBps)} MiB/s`,
+);
+results.ddFdatasyncMBps = bestOf(2, () => dd(["bs=128k", `count=${quick ? 512 : 2048}`, "oflag=dsync"]));
+say(`dd bs=128k oflag=dsync (fdatasync per 128 KiB batch)  ${fmt(results.ddFdatasyncMBps)} MiB/s`);
+
+// ---- appends ----------------------------------------------------------------------------------------------------
+
+interface AppendRun {
+  messages: number;
+  seconds: number;
+  /** CommitLog bytes (records with their headers) per second. */
+  recordMBps: number;
+  bodyMBps: number;
+  store: MessageStore;
+  dir: string;
+}
+
+/** `writers` concurrent producers, each awaiting its put before the next, until `bytes` of bodies or `seconds`. */
+async function appendRun(
+  flushDiskType: "ASYNC_FLUSH" | "SYNC_FLUSH",
+  writers: number,
+  limit: { bytes?: number; seconds?: number },
+): Promise<AppendRun> {
+  const dir = fs.mkdtempSync(path.join(root, `${flushDiskType.toLowerCase()}-${writers}-`));
+  const store = await createMessageStore({
+    storePathRootDir: dir,
+    flushDiskType,
+    cleanResourceIntervalMs: 0,
+  });
+  const maxMessages = limit.bytes ? Math.floor(limit.bytes / BODY) : Number.MAX_SAFE_INTEGER;
+  const start = performance.now();
+  const deadline = limit.seconds ? start + limit.seconds * 1000 : Number.POSITIVE_INFINITY;
+  let sent = 0;
+  await Promise.all(
+    Array.from({ length: writers }, async () => {
+      while (sent < maxMessages && performance.now() < deadline) {
+        const seq = sent++;
+        await store.putMessage({ topic: TOPIC, queueId: seq % QUEUES, body });
+      }
+    }),
+  );
+  const seconds = (performance.now() - start) / 1000;
+  return {
+    messages: sent,
+    seconds,
+    recordMBps: store.maxPhysicalOffset / MiB / seconds,
+    bodyMBps: (sent * BODY) / MiB / seconds,
+    store,
+    dir,
+  };
+}
+
+async function dispose(run: AppendRun): Promise<void> {
+  await run.store.close();
+  fs.rmSync(run.dir, { recursive: true, force: true });
+}
+
+function report(label: string, r: AppendRun): void {
+  say(
+    `${label.padEnd(34)} ${fmt(r.messages / r.seconds).padStart(9)} msg/s  ${fmt(r.recordMBps).padStart(5)} MiB/s records` +
+      `  (${fmt(r.bodyMBps)} MiB/s bodies, ${fmt(r.messages)} messages in ${r.seconds.toFixed(2)} s)`,
+  );
+}
+
+const asyncVolume = quick ? 128 * MiB : GiB;
+let big: AppendRun | null = null;
+let bestAsync = 0;
+for (const writers of [1, 16, 128]) {
+  const r = await appendRun("ASYNC_FLUSH", writers, {
+    bytes: writers === 128 ? asyncVolume : asyncVolume / 4,
+  });
+  report(`ASYNC_FLUSH put, ${writers} writer(s)`, r);
+  results[`asyncAppend${writers}MBps`] = r.recordMBps;
+  results[`asyncAppend${writers}MsgPerSec`] = r.messages / r.seconds;
+  bestAsync = Math.max(bestAsync, r.recordMBps);
+  if (writers === 128) big = r;
+  else await dispose(r);
+}
+results.asyncAppendMBps = bestAsync;
+
+for (const writers of [1, 16, 128]) {
+  const r = await appendRun("SYNC_FLUSH", writers, { seconds: quick ? 1 : 3 });
+  report(`SYNC_FLUSH put, ${writers} writer(s)`, r);
+  results[`syncAppend${writers}MBps`] = r.recordMBps;
+  results[`syncAppend${writers}MsgPerSec`] = r.messages / r.seconds;
+  results[`syncAppend${writers}FlushesPerSec`] = r.store.flushCount / r.seconds;
+  await dispose(r);
+}
+
+// ---- reads ------------------------------------------------------------------------------------------------------
+
+/** Calls posix_fadvise(DONTNEED) on the store's CommitLog files: a cold read of this data, without root. */
+function evictCommitLog(dir: string): boolean {
+  try {
+    const libc = dlopen("libc.so.6", {
+      posix_fadvise: { args: [FFIType.i32, FFIType.i64, FFIType.i64, FFIType.i32], returns: FFIType.i32 },
+    });
+    const cl = path.join(dir, "commitlog");
+    for (const name of fs.readdirSync(cl)) {
+      const fd = fs.openSync(path.join(cl, name), "r");
+      libc.symbols.posix_fadvise(fd, 0, 0, 4);
+      fs.closeSync(fd);
+    }
+    libc.close();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function readAll(store: MessageStore): { messages: number; bytes: number; seconds: number } {
+  const start = performance.now();
+  let messages = 0;
+  let bytes = 0;
+  for (let q = 0; q < QUEUES; q++) {
+    let offset = 0;
+    for (;;) {
+      const r = store.getMessages({ topic: TOPIC, queueId: q, queueOffset: offset, maxCount: 32 });
+      if (r.status !== "FOUND") break;
+      messages += r.messages.length;
+      for (const m of r.messages) bytes += m.storeSize;
+      offset = r.nextBeginOffset;
+    }
+  }
+  return { messages, bytes, seconds: (performance.now() - start) / 1000 };
+}
+
+const bigRun = big!;
+const warmRead = readAll(bigRun.store);
+results.readMBps = warmRead.bytes / MiB / warmRead.seconds;
+results.readMsgPerSec = warmRead.messages / warmRead.seconds;
+say(
+  `getMessages (32/pull, ${QUEUES} queues), page cache ${fmt(results.readMsgPerSec).padStart(9)} msg/s  ` +
+    `${fmt(results.readMBps).padStart(5)} MiB/s  (${fmt(warmRead.messages)} messages)`,
+);
+await bigRun.store.close();
+const cold = evictCommitLog(bigRun.dir);
+if (cold) {
+  const again = await createMessageStore({ storePathRootDir: bigRun.dir, cleanResourceIntervalMs: 0 });
+  const coldRead = readAll(again);
+  results.readColdMBps = coldRead.bytes / MiB / coldRead.seconds;
+  say(
+    `getMessages, CommitLog evicted (fadvise)   ${fmt(coldRead.messages / coldRead.seconds).padStart(9)} msg/s  ${fmt(results.readColdMBps).padStart(5)} MiB/s`,
+  );
+  await again.close();
+}
+
+// ---- recovery ---------------------------------------------------------------------------------------------------
+
+const commitLogBytes = bigRun.store.maxPhysicalOffset;
+results.recoveryCommitLogMiB = commitLogBytes / MiB;
+
+async function timedOpen(label: string): Promise<number> {
+  const start = performance.now();
+  const store = await createMessageStore({ storePathRootDir: bigRun.dir, cleanResourceIntervalMs: 0 });
+  const seconds = (performance.now() - start) / 1000;
+  const ok = store.maxPhysicalOffset === commitLogBytes;
+  await store.close();
+  if (!ok)
+    throw new Error(`${label}: recovered ${store.maxPhysicalOffset} bytes, expected ${commitLogBytes}`);
+  say(`${label.padEnd(58)} ${seconds.toFixed(3)} s`);
+  return seconds;
+}
+
+/** What a crash leaves: the abort marker; optionally no checkpoint (everything is verified and re-dispatched). */
+function simulateCrash(withCheckpoint: boolean): void {
+  fs.writeFileSync(path.join(bigRun.dir, "abort"), "");
+  if (!withCheckpoint) fs.rmSync(path.join(bigRun.dir, "checkpoint"));
+}
+
+say(`recovery of a ${fmt(commitLogBytes / MiB)} MiB CommitLog (${fmt(bigRun.messages)} records):`);
+results.recoveryCleanSeconds = await timedOpen("  after a clean shutdown (from the checkpoint)");
+simulateCrash(true);
+results.recoveryCrashCheckpointSeconds = await timedOpen("  after a crash, checkpoint at the end");
+simulateCrash(false);
+results.recovery1GiBSeconds = await timedOpen(
+  "  after a crash, no checkpoint: CRC-verify + re-dispatch all, page cache",
+);
+if (cold) {
+  simulateCrash(false);
+  evictCommitLog(bigRun.dir);
+  results.recovery1GiBColdSeconds = await timedOpen("  same, CommitLog evicted from the page cache first");
+}
+fs.rmSync(bigRun.dir, { recursive: true, force: true });
+
+// ---- summary ----------------------------------------------------------------------------------------------------
+
+results.asyncVsDdBufferedRatio = results.asyncAppendMBps / results.ddBufferedMBps;
+results.sync128VsDdFdatasyncRatio = results.syncAppend128MBps! / results.ddFdatasyncMBps;
+say(
+  `ASYNC_FLUSH best / dd buffered: ${(results.asyncVsDdBufferedRatio * 100).toFixed(0)} % (target >= 80 %); ` +
+    `SYNC_FLUSH 128 writers / dd per-batch fdatasync: ${(results.sync128VsDdFdatasyncRatio * 100).toFixed(0)} % ` +
+    `(target >= 50 %); recovery ${results.recovery1GiBSeconds.toFixed(2)} s (target < 3 s)`,
+);
+cleanup();
+const rounded = Object.fromEntries(Object.entries(results).map(([k, v]) => [k, Math.round(v * 1000) / 1000]));
+console.log(JSON.stringify({ bench: "store", quick, loadAverage: os.loadavg()[0], ...rounded }));
