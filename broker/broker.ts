@@ -389,6 +389,7 @@ export class Broker {
       groups,
       locks: createQueueLockTable({ clock: o.clock }),
       autoCreateSubscriptionGroup: c.autoCreateSubscriptionGroup,
+      enablePropertyFilter: c.enablePropertyFilter,
       onError,
     });
     registerSendHandlers(this.server, { api });

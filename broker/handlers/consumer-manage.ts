@@ -12,6 +12,7 @@ import { ResponseCode } from "../../proto/response-code.ts";
 import type { BrokerApi } from "../broker-api.ts";
 import type { ConsumerRegistry, ConsumeType, MessageModel, SubscriptionData } from "../consumer-registry.ts";
 import { ensureInnerTopic, type TopicCreation } from "../inner-topics.ts";
+import { filterOf } from "../pull.ts";
 import type { MessageQueue, QueueLockTable } from "../queue-lock.ts";
 import type { SubscriptionGroupTable } from "../subscription-group.ts";
 import { getRetryTopic, validateGroup, validateTopic } from "../topic-validator.ts";
@@ -23,6 +24,8 @@ export interface ConsumerManageDeps extends TopicCreation {
   groups: SubscriptionGroupTable;
   locks: QueueLockTable;
   autoCreateSubscriptionGroup: boolean;
+  /** SQL92 subscriptions are refused when false. */
+  enablePropertyFilter: boolean;
   onError?: (err: unknown) => void;
 }
 
@@ -120,6 +123,9 @@ export function registerConsumerManageHandlers(
 ): { notifyGroup: (group: string) => void } {
   const { registry } = deps;
   const watched = new WeakSet<RemotingConnection>();
+  // Why a group's consumer was last refused, so the "no consumer" answer a client gets next can say why.
+  const refusals = new Map<string, string>();
+  const MAX_REFUSALS = 1024;
 
   const notifyGroup = (group: string, except?: RemotingConnection) => {
     if (deps.groups.get(group)?.notifyConsumerIdsChangedEnable === false) return;
@@ -143,10 +149,41 @@ export function registerConsumerManageHandlers(
     });
   };
 
+  /** Compiles a subscription's filter; the error (SUBSCRIPTION_PARSE_FAILED, ...) names the group and topic. */
+  const checkSubscription = (
+    group: string,
+    sub: Pick<SubscriptionData, "topic" | "subString" | "expressionType">,
+  ) => {
+    try {
+      filterOf(deps, { expressionType: sub.expressionType, expression: sub.subString });
+    } catch (err) {
+      const e = MqError.from(err);
+      throw new MqError(
+        e.code,
+        `subscription of consumer group ${group} to topic ${sub.topic} (${sub.expressionType} "${sub.subString}") is refused: ${e.message}`,
+      );
+    }
+  };
+
   server.handle(RequestCode.HEART_BEAT, (cmd, ctx) => {
     const hb = decodeHeartbeat(cmd.body);
     watch(ctx.connection);
+    for (const group of hb.producerGroups) registry.registerProducer(group, hb.clientID, ctx.connection);
+    // A consumer whose filter does not compile is not registered (it would hold queues it cannot consume); the
+    // others are, and the answer names what was refused.
+    const refused: MqError[] = [];
     for (const c of hb.consumers) {
+      try {
+        for (const sub of c.subscriptions) checkSubscription(c.groupName, sub);
+      } catch (err) {
+        const e = MqError.from(err);
+        refused.push(e);
+        refusals.delete(c.groupName);
+        if (refusals.size >= MAX_REFUSALS) refusals.delete(refusals.keys().next().value!);
+        refusals.set(c.groupName, e.message);
+        continue;
+      }
+      refusals.delete(c.groupName);
       const groupConfig = deps.groups.findOrCreate(c.groupName, deps.autoCreateSubscriptionGroup);
       if (groupConfig)
         ensureInnerTopic(deps, getRetryTopic(c.groupName), Math.max(1, groupConfig.retryQueueNums));
@@ -163,7 +200,25 @@ export function registerConsumerManageHandlers(
       });
       if (changed.membersChanged) notifyGroup(c.groupName, ctx.connection);
     }
-    for (const group of hb.producerGroups) registry.registerProducer(group, hb.clientID, ctx.connection);
+    if (refused.length > 0) throw new MqError(refused[0]!.code, refused.map((e) => e.message).join("; "));
+    return ok(cmd);
+  });
+
+  // What a Java push consumer sends at start for each non-TAG subscription (checkClientInBroker): its start fails
+  // with this answer, so a bad SQL92 expression is refused at subscribe time.
+  server.handle(RequestCode.CHECK_CLIENT_CONFIG, (cmd) => {
+    const r = bodyReader("CheckClientRequestBody");
+    const o = r.object(decodeJsonBody(cmd.body, "CheckClientRequestBody"), "$");
+    const group = r.string(o.group, "group", "");
+    if (o.subscriptionData === undefined || o.subscriptionData === null) return ok(cmd);
+    const sd = r.object(o.subscriptionData, "subscriptionData");
+    checkSubscription(group, {
+      topic: r.string(sd.topic, "subscriptionData.topic", ""),
+      subString: r.string(sd.subString, "subscriptionData.subString", "*"),
+      expressionType: r.string(sd.expressionType, "subscriptionData.expressionType", "TAG") as
+        | "TAG"
+        | "SQL92",
+    });
     return ok(cmd);
   });
 
@@ -178,8 +233,13 @@ export function registerConsumerManageHandlers(
   server.handle(RequestCode.GET_CONSUMER_LIST_BY_GROUP, (cmd) => {
     const h = readHeader(cmd, { consumerGroup: "string" });
     const ids = registry.consumerIds(h.consumerGroup);
-    if (ids.length === 0)
-      throw new MqError(ResponseCode.SYSTEM_ERROR, `no consumer for this group, ${h.consumerGroup}`);
+    if (ids.length === 0) {
+      const why = refusals.get(h.consumerGroup);
+      throw new MqError(
+        ResponseCode.SYSTEM_ERROR,
+        `no consumer for this group, ${h.consumerGroup}${why ? `; its heartbeat was refused: ${why}` : ""}`,
+      );
+    }
     return ok(cmd, undefined, encodeJsonBody({ consumerIdList: ids }));
   });
 
