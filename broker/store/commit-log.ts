@@ -136,17 +136,21 @@ export class CommitLog {
     this.scheduleWrite();
   }
 
-  /** Reads `length` bytes at `offset` (within one segment) into a new array; null when no file holds them. */
+  /**
+   * Up to `length` bytes at `offset` (within one segment; fewer at its end), as a zero-copy view of the segment's
+   * read mapping; null when no file holds `offset`.
+   */
   read(offset: number, length: number): Uint8Array | null {
     const file = this.queue.findByOffset(offset);
     if (!file) return null;
     const pos = offset - file.fileFromOffset;
-    const len = Math.min(length, file.fileSize - pos);
-    // allocUnsafe skips zero-filling; hand out a plain Uint8Array, since Buffer#slice would not copy.
-    const pooled = Buffer.allocUnsafe(len);
-    const out = new Uint8Array(pooled.buffer, pooled.byteOffset, len);
-    const n = file.read(pos, len, out);
-    return n === len ? out : out.subarray(0, n);
+    return file.readView().subarray(pos, pos + Math.min(length, file.fileSize - pos));
+  }
+
+  /** The read mapping of the segment holding `offset` and where `offset` sits in it, or null. */
+  segmentAt(offset: number): { bytes: Uint8Array; at: number } | null {
+    const file = this.queue.findByOffset(offset);
+    return file ? { bytes: file.readView(), at: offset - file.fileFromOffset } : null;
   }
 
   /** Starts a group-commit fdatasync when written bytes are not yet flushed and none is running. */

@@ -13,6 +13,7 @@ export class MappedFile {
   readonly fileSize: number;
   private fd: number;
   private mapped: { bytes: Uint8Array; view: DataView } | null = null;
+  private readMapping: Uint8Array | null = null;
 
   private constructor(path: string, fileFromOffset: number, fileSize: number, fd: number) {
     this.path = path;
@@ -85,6 +86,16 @@ export class MappedFile {
     return this.mapped;
   }
 
+  /**
+   * The whole file mapped privately, for zero-copy reads of what pwrite wrote (Linux shows file updates in pages a
+   * private mapping never wrote to). A caller writing into a view it was given changes only its own copy of that
+   * page, never the file.
+   */
+  readView(): Uint8Array {
+    if (this.readMapping === null) this.readMapping = Bun.mmap(this.path, { shared: false });
+    return this.readMapping;
+  }
+
   /** fdatasync off the event loop (also covers writes made through the mapping). */
   flush(): Promise<void> {
     return new Promise((resolve, reject) => fs.fdatasync(this.fd, (err) => (err ? reject(err) : resolve())));
@@ -114,6 +125,7 @@ export class MappedFile {
       this.fd = -1;
     }
     this.mapped = null;
+    this.readMapping = null;
   }
 
   /** Closes and deletes the file. */

@@ -4,6 +4,7 @@ import { MqError } from "../../proto/error.ts";
 import {
   BLANK_MAGIC_CODE,
   checkMessageRecord,
+  createMessageRecordDecoder,
   createOffsetMessageIdFactory,
   createUniqKeyGenerator,
   END_FILE_MIN_BLANK_LENGTH,
@@ -116,6 +117,7 @@ export class MessageStore {
   private readonly timers: ReturnType<typeof setInterval>[] = [];
   private readonly maxRecordSize: number;
   private readonly encoder = new TextEncoder();
+  private readonly decoder = createMessageRecordDecoder();
 
   /** Use createMessageStore, which also opens the store. */
   constructor(options: MessageStoreOptions) {
@@ -885,6 +887,7 @@ export class MessageStore {
       commitLog: this.commitLog,
       minPhysicalOffset: this.commitLog.minOffset,
       maxPhysicalOffset: this.confirmedOffset,
+      decode: this.decoder,
     };
   }
 

@@ -1,11 +1,11 @@
 import { MqError } from "../../proto/error.ts";
 import {
   bodyCrc32,
-  decodeMessageRecord,
   getInt64,
   MESSAGE_MAGIC_CODE,
   MESSAGE_MAGIC_CODE_V2,
   type MessageExt,
+  type MessageRecordDecoder,
   MIN_RECORD_SIZE,
   RecordField,
   readStoreTimestamp,
@@ -20,61 +20,25 @@ export interface ReadBounds {
   commitLog: CommitLog;
   minPhysicalOffset: number;
   maxPhysicalOffset: number;
+  /** The store's decoder (it caches repeated topic and host strings). */
+  decode: MessageRecordDecoder;
 }
 
 export const DEFAULT_MAX_BYTES = 256 * 1024;
 
-/**
- * Reads records through a window: one pread fetches the wanted record and the records the caller expects next
- * (`span()` bytes), so a pull of nearby records costs one syscall. Records returned are views into the window.
- */
-class RecordWindow {
-  private buf: Uint8Array = new Uint8Array(0);
-  private start = 0;
-
-  constructor(private readonly bounds: ReadBounds) {}
-
-  /** The record at `offset` of `size` bytes; throws MqError when the bytes there are not that record. */
-  read(offset: number, size: number, span: () => number): MessageExt {
-    if (offset < this.start || offset + size > this.start + this.buf.length) {
-      const { commitLog, maxPhysicalOffset } = this.bounds;
-      const len = Math.max(
-        size,
-        Math.min(span(), commitLog.remainingInSegment(offset), maxPhysicalOffset - offset),
-      );
-      const bytes = commitLog.read(offset, len);
-      if (!bytes || bytes.length < size) throw damaged(offset, "the segment file is shorter than the record");
-      this.buf = bytes;
-      this.start = offset;
-    }
-    const at = offset - this.start;
-    try {
-      return decodeMessageRecord(this.buf.subarray(0, at + size), at, { expectedOffset: offset });
-    } catch (err) {
-      throw damaged(offset, (err as Error).message);
-    }
+/** The record at `offset` of `size` bytes, decoded straight from the segment's mapping; MqError if damaged. */
+function readRecord(bounds: ReadBounds, offset: number, size: number): MessageExt {
+  const segment = bounds.commitLog.segmentAt(offset);
+  if (!segment || segment.at + size > segment.bytes.length) {
+    throw damaged(offset, "no segment file holds the whole record");
   }
-}
-
-/** Largest window read at once, and the largest gap between records it may span. */
-const MAX_WINDOW = 1024 * 1024;
-const MAX_WINDOW_GAP = 4096;
-
-/**
- * Bytes to read at unit `q`: up to the last of the next units (at most `count`) that follow each other with small
- * gaps in the CommitLog.
- */
-function windowSpan(cq: ConsumeQueue, q: number, limit: number, count: number, maxBytes: number): number {
-  const first = cq.unit(q)!;
-  let end = first.commitLogOffset + first.size;
-  const cap = Math.min(MAX_WINDOW, Math.max(maxBytes, first.size));
-  for (let i = q + 1, n = 1; i < limit && n < count; i++, n++) {
-    const u = cq.unit(i);
-    if (!u || u.commitLogOffset < end || u.commitLogOffset - end > MAX_WINDOW_GAP) break;
-    if (u.commitLogOffset + u.size - first.commitLogOffset > cap) break;
-    end = u.commitLogOffset + u.size;
+  try {
+    return bounds.decode(segment.bytes.subarray(0, segment.at + size), segment.at, {
+      expectedOffset: offset,
+    });
+  } catch (err) {
+    throw damaged(offset, (err as Error).message);
   }
-  return end - first.commitLogOffset;
 }
 
 function damaged(offset: number, why: string): MqError {
@@ -107,7 +71,6 @@ export function getMessages(
   if (offset > max) return result("OFFSET_OVERFLOW_BADLY", [], min === 0 ? min : max, min, max);
 
   const maxBytes = req.maxBytes ?? DEFAULT_MAX_BYTES;
-  const window = new RecordWindow(bounds);
   const messages: MessageExt[] = [];
   let status: GetMessageStatus = "NO_MATCHED_MESSAGE";
   let bytes = 0;
@@ -129,9 +92,7 @@ export function getMessages(
       if (messages.length === 0) status = "NO_MATCHED_MESSAGE";
       continue;
     }
-    const m = window.read(u.commitLogOffset, u.size, () =>
-      windowSpan(cq, q, limit, req.maxCount - messages.length, maxBytes - bytes),
-    );
+    const m = readRecord(bounds, u.commitLogOffset, u.size);
     if (m.storeSize !== u.size) throw damaged(u.commitLogOffset, `ConsumeQueue says ${u.size} bytes`);
     if (req.messageFilter && !req.messageFilter(m)) {
       if (messages.length === 0) status = "NO_MATCHED_MESSAGE";
@@ -174,7 +135,7 @@ export function lookMessage(bounds: ReadBounds, commitLogOffset: number, size?: 
   if (!bytes || bytes.length < len) return null;
   let m: MessageExt;
   try {
-    m = decodeMessageRecord(bytes, 0, { checkCRC: false, expectedOffset: commitLogOffset });
+    m = bounds.decode(bytes, 0, { checkCRC: false, expectedOffset: commitLogOffset });
   } catch {
     return null; // not a record start
   }

@@ -4,6 +4,7 @@ import {
   BLANK_MAGIC_CODE,
   bodyCrc32,
   checkMessageRecord,
+  createMessageRecordDecoder,
   decodeMessageRecord,
   encodeMessageRecord,
   MESSAGE_MAGIC_CODE,
@@ -139,6 +140,21 @@ describe("CommitLog record codec", () => {
         expectedOffset: 2 ** 33 + 17,
       });
       expect({ i, kind: check.kind }).toEqual({ i, kind: "corrupt" });
+    }
+  });
+
+  test("decode checks the stored offset when asked, and the caching decoder gives the same result", () => {
+    const raw = encode(fields());
+    expect(() => decodeMessageRecord(raw, 0, { expectedOffset: 5 })).toThrow(/PHYSICALOFFSET/);
+    expect(decodeMessageRecord(raw, 0, { expectedOffset: 2 ** 33 + 17 }).queueOffset).toBe(42);
+    const decodeMany = createMessageRecordDecoder();
+    const other = encode(
+      fields({ topic: enc.encode("OtherTopic"), bornHost: parseSocketAddress("10.0.0.9:1") }),
+    );
+    for (const bytes of [raw, raw, other, raw]) {
+      const cached = decodeMany(bytes);
+      const plain = decodeMessageRecord(bytes);
+      expect({ ...cached, raw: null, body: null }).toEqual({ ...plain, raw: null, body: null });
     }
   });
 

@@ -325,9 +325,42 @@ export function decodeMessageRecord(
   at = 0,
   options: DecodeMessageOptions = {},
 ): MessageExt {
+  return decode(null, bytes, at, options);
+}
+
+/** decodeMessageRecord's signature. */
+export type MessageRecordDecoder = (
+  bytes: Uint8Array,
+  at?: number,
+  options?: DecodeMessageOptions,
+) => MessageExt;
+
+/**
+ * A decodeMessageRecord for many records in a row (a store's reads): it reuses the strings of repeated topics and
+ * hosts instead of decoding them again.
+ */
+export function createMessageRecordDecoder(): MessageRecordDecoder {
+  const cache: DecodeCache = { topicBytes: new Uint8Array(0), topic: "", hosts: new Map() };
+  return (bytes, at = 0, options = {}) => decode(cache, bytes, at, options);
+}
+
+interface DecodeCache {
+  topicBytes: Uint8Array;
+  topic: string;
+  /** IPv4 "ip:port" strings by ip * 65536 + port. */
+  hosts: Map<number, string>;
+}
+
+function decode(
+  cache: DecodeCache | null,
+  bytes: Uint8Array,
+  at: number,
+  options: DecodeMessageOptions,
+): MessageExt {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const check = checkMessageRecord(bytes, view, at, bytes.length - at, {
     checkCRC: options.checkCRC ?? true,
+    expectedOffset: options.expectedOffset,
   });
   if (check.kind !== "message") {
     const why = check.kind === "corrupt" ? check.reason : `found a ${check.kind} marker`;
@@ -342,16 +375,16 @@ export function decodeMessageRecord(
   const afterStoreHost = storeIpAt + layout.storeIpLength + 4;
   return {
     storeSize: size,
-    topic: utf8Decoder.decode(bytes.subarray(layout.topicAt, layout.topicAt + layout.topicLength)),
+    topic: topicOf(cache, bytes, layout.topicAt, layout.topicLength),
     queueId: view.getInt32(at + RecordField.QUEUEID),
     flag: view.getInt32(at + RecordField.FLAG),
     queueOffset: getInt64(view, at + RecordField.QUEUEOFFSET),
     commitLogOffset,
     sysFlag: view.getInt32(at + RecordField.SYSFLAG),
     bornTimestamp: getInt64(view, at + RecordField.BORNTIMESTAMP),
-    bornHost: hostAt(bytes, at + 48, layout.bornIpLength, view.getInt32(bornPortAt)),
+    bornHost: hostAt(cache, bytes, view, at + 48, layout.bornIpLength, view.getInt32(bornPortAt)),
     storeTimestamp: getInt64(view, layout.storeTimestampAt),
-    storeHost: hostAt(bytes, storeIpAt, layout.storeIpLength, storePort),
+    storeHost: hostAt(cache, bytes, view, storeIpAt, layout.storeIpLength, storePort),
     reconsumeTimes: view.getInt32(afterStoreHost),
     preparedTransactionOffset: getInt64(view, afterStoreHost + 4),
     bodyCRC: view.getInt32(at + RecordField.BODYCRC),
@@ -364,10 +397,36 @@ export function decodeMessageRecord(
   };
 }
 
-function hostAt(bytes: Uint8Array, ipAt: number, ipLength: number, port: number): string {
-  if (ipLength === 4)
-    return `${bytes[ipAt]}.${bytes[ipAt + 1]}.${bytes[ipAt + 2]}.${bytes[ipAt + 3]}:${port}`;
-  return formatSocketAddress(bytes.subarray(ipAt, ipAt + ipLength), port);
+function topicOf(cache: DecodeCache | null, bytes: Uint8Array, at: number, length: number): string {
+  if (!cache) return utf8Decoder.decode(bytes.subarray(at, at + length));
+  const last = cache.topicBytes;
+  let same = last.length === length;
+  for (let i = 0; same && i < length; i++) same = last[i] === bytes[at + i];
+  if (!same) {
+    cache.topicBytes = bytes.slice(at, at + length);
+    cache.topic = utf8Decoder.decode(cache.topicBytes);
+  }
+  return cache.topic;
+}
+
+function hostAt(
+  cache: DecodeCache | null,
+  bytes: Uint8Array,
+  view: DataView,
+  ipAt: number,
+  ipLength: number,
+  port: number,
+): string {
+  if (ipLength !== 4) return formatSocketAddress(bytes.subarray(ipAt, ipAt + ipLength), port);
+  if (!cache) return `${bytes[ipAt]}.${bytes[ipAt + 1]}.${bytes[ipAt + 2]}.${bytes[ipAt + 3]}:${port}`;
+  const key = view.getUint32(ipAt) * 65536 + (port & 0xffff);
+  let host = cache.hosts.get(key);
+  if (host === undefined) {
+    host = `${bytes[ipAt]}.${bytes[ipAt + 1]}.${bytes[ipAt + 2]}.${bytes[ipAt + 3]}:${port}`;
+    if (cache.hosts.size >= 1024) cache.hosts.clear();
+    cache.hosts.set(key, host);
+  }
+  return host;
 }
 
 /** The store timestamp of the well-formed record at `view[at]` (for binary searches by time). */
