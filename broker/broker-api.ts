@@ -231,6 +231,13 @@ export interface BrokerApi {
 
   pull(request: PullRequest): Promise<PullResult>;
 
+  /**
+   * Refuses a subscription whose filter would fail every pull: a TAG/SQL92 expression that does not compile
+   * (SUBSCRIPTION_PARSE_FAILED) or SQL92 on a broker without enablePropertyFilter. The error names group, topic and
+   * problem. HEART_BEAT and CHECK_CLIENT_CONFIG use it; so can a proxy when a client subscribes.
+   */
+  checkSubscription(consumerGroup: string, topic: string, filter: FilterExpression): Promise<void>;
+
   pop(request: PopRequest): Promise<PopResult>;
   ack(request: AckRequest): Promise<void>;
   changeInvisibleTime(request: ChangeInvisibleTimeRequest): Promise<ChangeInvisibleTimeResult>;

@@ -389,7 +389,6 @@ export class Broker {
       groups,
       locks: createQueueLockTable({ clock: o.clock }),
       autoCreateSubscriptionGroup: c.autoCreateSubscriptionGroup,
-      enablePropertyFilter: c.enablePropertyFilter,
       onError,
     });
     registerSendHandlers(this.server, { api });

@@ -12,7 +12,7 @@ import {
 } from "./admin.ts";
 import type { BrokerApi, BrokerIdentity, TransactionCheck } from "./broker-api.ts";
 import type { PopService } from "./pop/pop-service.ts";
-import { type PullDeps, pullMessages } from "./pull.ts";
+import { filterOf, type PullDeps, pullMessages } from "./pull.ts";
 import { consumerSendMsgBack, type SendBackDeps } from "./retry.ts";
 import type { Sender } from "./send.ts";
 import type { TimerStore } from "./timer/index.ts";
@@ -47,6 +47,17 @@ export function createLocalBrokerApi(parts: LocalApiParts): BrokerApi {
     send: (message, options) => parts.sender.send(message, options),
     sendBatch: (messages, options) => parts.sender.sendBatch(messages, options),
     pull: (request) => pullMessages(parts.pull, request),
+    async checkSubscription(consumerGroup, topic, filter) {
+      try {
+        filterOf(parts.pull.config, filter);
+      } catch (err) {
+        const e = MqError.from(err);
+        throw new MqError(
+          e.code,
+          `subscription of consumer group ${consumerGroup} to topic ${topic} (${filter.expressionType} "${filter.expression}") is refused: ${e.message}`,
+        );
+      }
+    },
     pop: (request) => parts.pop.pop(request),
     ack: (request) => parts.pop.ack(request),
     changeInvisibleTime: (request) => parts.pop.changeInvisibleTime(request),

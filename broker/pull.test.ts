@@ -68,3 +68,31 @@ describe("pull", () => {
     expect(await b.api.queryConsumerOffset("G", "PullT", 1)).toBe(-1);
   });
 });
+
+describe("checkSubscription", () => {
+  test("accepts filters that compile and refuses the others, naming group, topic and problem", async () => {
+    const b = await broker();
+    await b.api.checkSubscription("G", "PullT", { expressionType: "TAG", expression: "a || b" });
+    await b.api.checkSubscription("G", "PullT", { expressionType: "SQL92", expression: "n > 3 AND c = 'x'" });
+    await expect(
+      b.api.checkSubscription("G", "PullT", { expressionType: "SQL92", expression: "n >" }),
+    ).rejects.toMatchObject({
+      code: 23,
+      message: expect.stringMatching(
+        /^subscription of consumer group G to topic PullT \(SQL92 "n >"\) is refused: SQL92 parse error at \d+/,
+      ),
+    });
+    await expect(
+      b.api.checkSubscription("G", "PullT", { expressionType: "TAG", expression: "||" }),
+    ).rejects.toMatchObject({ code: 23 });
+  });
+
+  test("refuses SQL92 on a broker without enablePropertyFilter", async () => {
+    const running = await startBroker({ config: { enablePropertyFilter: false } });
+    cleanups.push(() => removeDir(running.dir));
+    cleanups.push(() => running.close());
+    await expect(
+      running.broker.api.checkSubscription("G", "T", { expressionType: "SQL92", expression: "a = 1" }),
+    ).rejects.toThrow(/does not support consumer to filter message by SQL92/);
+  });
+});

@@ -12,7 +12,6 @@ import { ResponseCode } from "../../proto/response-code.ts";
 import type { BrokerApi } from "../broker-api.ts";
 import type { ConsumerRegistry, ConsumeType, MessageModel, SubscriptionData } from "../consumer-registry.ts";
 import { ensureInnerTopic, type TopicCreation } from "../inner-topics.ts";
-import { filterOf } from "../pull.ts";
 import type { MessageQueue, QueueLockTable } from "../queue-lock.ts";
 import type { SubscriptionGroupTable } from "../subscription-group.ts";
 import { getRetryTopic, validateGroup, validateTopic } from "../topic-validator.ts";
@@ -24,8 +23,6 @@ export interface ConsumerManageDeps extends TopicCreation {
   groups: SubscriptionGroupTable;
   locks: QueueLockTable;
   autoCreateSubscriptionGroup: boolean;
-  /** SQL92 subscriptions are refused when false. */
-  enablePropertyFilter: boolean;
   onError?: (err: unknown) => void;
 }
 
@@ -149,23 +146,16 @@ export function registerConsumerManageHandlers(
     });
   };
 
-  /** Compiles a subscription's filter; the error (SUBSCRIPTION_PARSE_FAILED, ...) names the group and topic. */
   const checkSubscription = (
     group: string,
     sub: Pick<SubscriptionData, "topic" | "subString" | "expressionType">,
-  ) => {
-    try {
-      filterOf(deps, { expressionType: sub.expressionType, expression: sub.subString });
-    } catch (err) {
-      const e = MqError.from(err);
-      throw new MqError(
-        e.code,
-        `subscription of consumer group ${group} to topic ${sub.topic} (${sub.expressionType} "${sub.subString}") is refused: ${e.message}`,
-      );
-    }
-  };
+  ) =>
+    deps.api.checkSubscription(group, sub.topic, {
+      expressionType: sub.expressionType,
+      expression: sub.subString,
+    });
 
-  server.handle(RequestCode.HEART_BEAT, (cmd, ctx) => {
+  server.handle(RequestCode.HEART_BEAT, async (cmd, ctx) => {
     const hb = decodeHeartbeat(cmd.body);
     watch(ctx.connection);
     for (const group of hb.producerGroups) registry.registerProducer(group, hb.clientID, ctx.connection);
@@ -174,7 +164,7 @@ export function registerConsumerManageHandlers(
     const refused: MqError[] = [];
     for (const c of hb.consumers) {
       try {
-        for (const sub of c.subscriptions) checkSubscription(c.groupName, sub);
+        for (const sub of c.subscriptions) await checkSubscription(c.groupName, sub);
       } catch (err) {
         const e = MqError.from(err);
         refused.push(e);
@@ -206,13 +196,13 @@ export function registerConsumerManageHandlers(
 
   // What a Java push consumer sends at start for each non-TAG subscription (checkClientInBroker): its start fails
   // with this answer, so a bad SQL92 expression is refused at subscribe time.
-  server.handle(RequestCode.CHECK_CLIENT_CONFIG, (cmd) => {
+  server.handle(RequestCode.CHECK_CLIENT_CONFIG, async (cmd) => {
     const r = bodyReader("CheckClientRequestBody");
     const o = r.object(decodeJsonBody(cmd.body, "CheckClientRequestBody"), "$");
     const group = r.string(o.group, "group", "");
     if (o.subscriptionData === undefined || o.subscriptionData === null) return ok(cmd);
     const sd = r.object(o.subscriptionData, "subscriptionData");
-    checkSubscription(group, {
+    await checkSubscription(group, {
       topic: r.string(sd.topic, "subscriptionData.topic", ""),
       subString: r.string(sd.subString, "subscriptionData.subString", "*"),
       expressionType: r.string(sd.expressionType, "subscriptionData.expressionType", "TAG") as
