@@ -84,7 +84,7 @@ export async function createMessageStore(options: Partial<MessageStoreOptions> =
 
 /**
  * The broker's message store: CommitLog + ConsumeQueues + IndexFile + checkpoint, network-free.
- * Writes are async (they resolve per flush mode); reads are synchronous (pread).
+ * Writes are async (they resolve per flush mode); reads are synchronous (from private mappings of the segments).
  */
 export class MessageStore {
   readonly options: Readonly<MessageStoreOptions>;
@@ -536,6 +536,7 @@ export class MessageStore {
    * unexpired ones. Never the file being written. Then trims ConsumeQueues and index to the new minimum.
    */
   cleanExpiredFiles(opts: { force?: boolean } = {}): CleanResult {
+    this.ensureWritable();
     const o = this.options;
     const now = o.clock();
     const ratio = diskUsedRatio(this.root);

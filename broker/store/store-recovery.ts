@@ -23,10 +23,6 @@ export interface RecoveryResult {
   end: number;
   /** Start of the last valid record (-1: none). */
   lastRecord: number;
-  /** Records verified by the scan. */
-  scanned: number;
-  /** Bytes cut from a torn or corrupt tail (0 if none). */
-  truncatedAt: number | null;
 }
 
 /**
@@ -77,14 +73,12 @@ export function recoverStore(input: RecoveryInput): RecoveryResult {
     );
   }
 
-  let truncatedAt: number | null = null;
   if (hasFiles && (abnormal || !cp || scan.corrupt)) {
-    if (scan.corrupt) {
+    if (scan.corrupt)
       o.logger.warn(`CommitLog: cutting the tail at offset ${scan.end}: ${scan.corrupt.reason}`);
-      truncatedAt = scan.end;
-    }
     commitLog.queue.truncateFrom(scan.end);
-    commitLog.queue.findByOffset(scan.end)?.flushSync();
+    // The new checkpoint will call everything up to the end flushed: make it so (the crashed run may not have).
+    for (const f of commitLog.queue.files) if (f.fileEndOffset > start) f.flushSync();
   }
   for (const cq of cqs.all()) {
     cq.truncateDirty(scan.end);
@@ -94,5 +88,5 @@ export function recoverStore(input: RecoveryInput): RecoveryResult {
     `recovered ${abnormal ? "after a crash" : "after a clean shutdown"}: verified ${scan.records} records from ` +
       `offset ${start}, CommitLog ends at ${scan.end}`,
   );
-  return { end: scan.end, lastRecord: scan.lastRecord, scanned: scan.records, truncatedAt };
+  return { end: scan.end, lastRecord: scan.lastRecord };
 }
