@@ -205,7 +205,7 @@ describe("delay and timer messages (gRPC delivery_timestamp)", () => {
 });
 
 describe("FIFO (gRPC message group -> queue, orderly consumer group)", () => {
-  test("two consumers get each group's messages in order, the next one only after the previous is acked", async () => {
+  test("two consumers get each group's messages in order, the next one only after the previous is acked or its invisible time ran out", async () => {
     const p = await producer(["sem-fifo"]);
     const c1 = await simpleConsumer("sem-fifo-g", "sem-fifo");
     const c2 = await simpleConsumer("sem-fifo-g", "sem-fifo");
@@ -214,19 +214,31 @@ describe("FIFO (gRPC message group -> queue, orderly consumer group)", () => {
         await p.send({ topic: "sem-fifo", messageGroup: g, body: Buffer.from(`${g}${i}`) });
 
     const processed: string[] = [];
-    // c1 holds the first message of its queue without acking it: nothing more of that group is handed out
-    const [first] = await receiveN(c1, 1, 3000);
-    const held = first.m;
-    processed.push(held.body.toString());
-    for (let i = 0; i < 3; i++) {
-      const batch = await c2.receive(16, 3000);
-      for (const m of batch) {
-        expect(m.messageGroup).not.toBe(held.messageGroup);
-        processed.push(m.body.toString());
-        await c2.ack(m);
-      }
-    }
-    await c1.ack(held);
+    // c1 takes the first message of its queue and never acks it: nothing more of that group is handed out until
+    // its invisible time (2 s) has run out; then it comes back first, with delivery attempt 2
+    const held = await waitFor(
+      "the first FIFO message",
+      async () => (await c1.receive(1, 2000))[0],
+      10_000,
+      0,
+    );
+    await waitFor(
+      "the held message to come back",
+      async () => {
+        for (const m of await c2.receive(16, 3000)) {
+          // the first of the held group to come back is the held message itself
+          if (m.messageGroup === held.messageGroup && !processed.includes(held.body.toString())) {
+            expect(m.messageId).toBe(held.messageId);
+            expect(m.deliveryAttempt).toBe(2);
+          }
+          processed.push(m.body.toString());
+          await c2.ack(m);
+        }
+        return processed.includes(held.body.toString());
+      },
+      10_000,
+      0,
+    );
     await waitFor(
       "every FIFO message",
       async () => {
