@@ -160,7 +160,7 @@ for (const writers of [1, 16, 128]) {
 }
 results.asyncAppendMBps = bestAsync;
 
-for (const writers of [1, 16, 128]) {
+for (const writers of [1, 16, 128, 1024]) {
   const r = await appendRun("SYNC_FLUSH", writers, { seconds: quick ? 1 : 3 });
   report(`SYNC_FLUSH put, ${writers} writer(s)`, r);
   results[`syncAppend${writers}MBps`] = r.recordMBps;
