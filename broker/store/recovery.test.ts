@@ -179,6 +179,18 @@ describe("recovery after a crash", () => {
     expect(store.queryMessageByKey("TopicR", "key-39", 32, 0, Number.MAX_SAFE_INTEGER).length).toBe(1);
   });
 
+  test("zeros where records were (pages that never reached the disk) end the data, even with records after them", async () => {
+    const { copy, puts } = await crashAfterCheckpoint();
+    const from = puts[34]!.commitLogOffset;
+    zeroRange(copy, from, puts[36]!.commitLogOffset - from); // 34 and 35 lost, 36..39 still on disk
+    const store = await openStore(copy);
+    expect(survivors(store, 40)).toEqual(range(0, 34));
+    const { file, pos } = segmentPath(copy, from);
+    const tail = fs.readFileSync(file).subarray(pos);
+    expect(tail.every((b) => b === 0)).toBe(true); // the stale records after the gap are gone from the file too
+    expect((await store.putMessage(msg(34))).commitLogOffset).toBe(from);
+  });
+
   test("a record cut short mid-header (only its first bytes written) is cut too", async () => {
     const { copy, puts } = await crashAfterCheckpoint();
     const last = puts[39]!;
