@@ -7,7 +7,6 @@ import {
   MessageSysFlag,
   RecordField,
   type RecordLayout,
-  recordLayout,
   tagsStringToTagsCode,
 } from "../../proto/message/index.ts";
 import { defaultMessageStoreOptions, type MessageStoreOptions } from "./options.ts";
@@ -21,15 +20,15 @@ export function isConsumeQueued(sysFlag: number): boolean {
   return t === MessageSysFlag.TRANSACTION_NOT_TYPE || t === MessageSysFlag.TRANSACTION_COMMIT_TYPE;
 }
 
-/** The DispatchRequest of a checked record at `view[at]` (recovery and replication read it back from bytes). */
+/** The DispatchRequest of a checked record at `view[at]` whose `layout` the check computed (replication). */
 export function decodeDispatchRequest(
   bytes: Uint8Array,
   view: DataView,
   at: number,
   size: number,
+  layout: RecordLayout,
   tagsCodeOf: MessageStoreOptions["tagsCodeOf"],
 ): DispatchRequest {
-  const layout = recordLayout(view, at, size, view.getInt32(at + RecordField.MAGICCODE)) as RecordLayout;
   const topic = utf8.decode(bytes.subarray(layout.topicAt, layout.topicAt + layout.topicLength));
   const properties = decodeMessagePropertiesBytes(
     bytes.subarray(layout.propertiesAt, layout.propertiesAt + layout.propertiesLength),

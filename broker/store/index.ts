@@ -1,12 +1,6 @@
 /** The broker's message store: CommitLog, ConsumeQueues, IndexFile, checkpoint and recovery. Network-free. */
 export type { MessageExt } from "../../proto/message/index.ts";
-export {
-  type CheckpointFile,
-  decodeCheckpoint,
-  encodeCheckpoint,
-  readCheckpoint,
-  type StoreCheckpoint,
-} from "./checkpoint.ts";
+export { decodeCheckpoint, encodeCheckpoint, readCheckpoint, type StoreCheckpoint } from "./checkpoint.ts";
 export { CQ_STORE_UNIT_SIZE } from "./consume-queue.ts";
 export { indexFileSize, indexKeyHash, positiveKeyHash } from "./index-file.ts";
 export { segmentFileName } from "./mapped-file-queue.ts";

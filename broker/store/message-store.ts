@@ -756,7 +756,7 @@ export class MessageStore {
           `appendRaw: record at ${commitLogOffset + pos} leaves no room for a blank marker`,
         );
       }
-      reqs.push(decodeDispatchRequest(bytes, view, pos, check.size, this.options.tagsCodeOf));
+      reqs.push(decodeDispatchRequest(bytes, view, pos, check.size, check.layout, this.options.tagsCodeOf));
       pos += check.size;
     }
     return { reqs, endsWithBlank: false, writeLength: pos };
