@@ -23,6 +23,9 @@ import { encodeGrpcMessage, GrpcServer, parseGrpcTimeout } from "./grpc-server.t
 
 // The adapter is protocol plumbing: these routes are test handlers, not a stand-in for the proxy's RPCs.
 const m = MessagingService.method;
+/** How many ReceiveMessage handlers started waiting for their abort, and why each was aborted. */
+let waiting = 0;
+const abortReasons: string[] = [];
 const routes = new Map<string, Route>([
   [
     "/apache.rocketmq.v2.MessagingService/QueryRoute",
@@ -56,7 +59,9 @@ const routes = new Map<string, Route>([
         const n = (req as ReceiveMessageRequest).batchSize;
         if (n < 0) {
           // Wait for the deadline: the adapter must end the call itself.
+          waiting++;
           await new Promise((resolve) => call.signal.addEventListener("abort", resolve));
+          abortReasons.push(String((call.signal.reason as Error)?.message));
           return;
         }
         for (let i = 0; i < n; i++)
@@ -259,6 +264,121 @@ describe("GrpcServer", () => {
     );
     const r = await grpcCall(port, "/apache.rocketmq.v2.MessagingService/QueryRoute", encodeFrame(req));
     expect(fromBinary(QueryRouteResponseSchema, r.messages[0]).status?.message).toBe("after|");
+  });
+});
+
+describe("GrpcServer's HTTP/2", () => {
+  let server: GrpcServer;
+  let port: number;
+  beforeAll(async () => {
+    server = new GrpcServer({
+      routes,
+      maxMessageSize: 5 * 1024 * 1024,
+      logger: createLogger("test", { level: "silent" }),
+    });
+    port = await server.listen(0, "127.0.0.1");
+  });
+  afterAll(() => server.close());
+
+  const queryRoute = (topic: string) =>
+    encodeFrame(
+      toBinary(QueryRouteRequestSchema, create(QueryRouteRequestSchema, { topic: { name: topic } })),
+    );
+
+  test("serves many concurrent calls on one connection, and answers PING", async () => {
+    const session = h2connect(`http://127.0.0.1:${port}`);
+    try {
+      const one = (i: number) =>
+        new Promise<string>((resolve, reject) => {
+          const req = session.request({
+            ":method": "POST",
+            ":path": "/apache.rocketmq.v2.MessagingService/QueryRoute",
+            "content-type": "application/grpc",
+          });
+          const chunks: Buffer[] = [];
+          req.on("data", (c: Buffer) => chunks.push(c));
+          req.on("end", () =>
+            resolve(
+              String(fromBinary(QueryRouteResponseSchema, Buffer.concat(chunks).subarray(5)).status?.message),
+            ),
+          );
+          req.on("error", reject);
+          req.end(queryRoute(`t${i}`));
+        });
+      const answers = await Promise.all(Array.from({ length: 300 }, (_, i) => one(i)));
+      expect(answers).toEqual(Array.from({ length: 300 }, (_, i) => `t${i}|`));
+      const rtt = await new Promise<number>((resolve, reject) =>
+        session.ping((err, ms) => (err ? reject(err) : resolve(ms))),
+      );
+      expect(rtt).toBeGreaterThanOrEqual(0);
+    } finally {
+      session.close();
+    }
+  });
+
+  test("reads metadata split over CONTINUATION frames", async () => {
+    const clientId = "c".repeat(40_000);
+    const r = await grpcCall(port, "/apache.rocketmq.v2.MessagingService/QueryRoute", queryRoute("big"), {
+      "x-mq-client-id": clientId,
+    });
+    expect(fromBinary(QueryRouteResponseSchema, r.messages[0]).status?.message).toBe(`big|${clientId}`);
+  });
+
+  test("a client that resets its stream aborts the handler", async () => {
+    const session = h2connect(`http://127.0.0.1:${port}`);
+    try {
+      const before = abortReasons.length;
+      const waitingBefore = waiting;
+      const req = session.request({
+        ":method": "POST",
+        ":path": "/apache.rocketmq.v2.MessagingService/ReceiveMessage",
+        "content-type": "application/grpc",
+      });
+      req.on("error", () => undefined);
+      req.end(
+        encodeFrame(
+          toBinary(ReceiveMessageRequestSchema, create(ReceiveMessageRequestSchema, { batchSize: -1 })),
+        ),
+      );
+      const until = async (check: () => boolean) => {
+        const deadline = Date.now() + 5000;
+        while (!check() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      };
+      await until(() => waiting > waitingBefore);
+      req.close(8); // CANCEL
+      await until(() => abortReasons.length > before);
+      expect(abortReasons.slice(before)).toEqual(["client went away"]);
+    } finally {
+      session.close();
+    }
+  });
+
+  test("a protocol error closes only that connection", async () => {
+    // Preface, then a CONTINUATION frame that continues nothing: a connection error (GOAWAY, close).
+    const preface = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", "latin1");
+    const settings = Buffer.from([0, 0, 0, 4, 0, 0, 0, 0, 0]);
+    const continuation = Buffer.from([0, 0, 1, 9, 4, 0, 0, 0, 1, 0x82]);
+    const received = await new Promise<Buffer>((resolve) => {
+      const chunks: Buffer[] = [];
+      const s = netConnect(port, "127.0.0.1", () =>
+        s.write(Buffer.concat([preface, settings, continuation])),
+      );
+      s.on("data", (c: Buffer) => chunks.push(c));
+      s.on("close", () => resolve(Buffer.concat(chunks)));
+      s.on("error", () => undefined);
+      s.setTimeout(5000, () => s.destroy());
+    });
+    // Somewhere after the server's SETTINGS: a GOAWAY (type 7) with PROTOCOL_ERROR (1).
+    const frames: { type: number; payload: Buffer }[] = [];
+    for (let at = 0; at + 9 <= received.length; ) {
+      const len = received.readUIntBE(at, 3);
+      frames.push({ type: received[at + 3], payload: received.subarray(at + 9, at + 9 + len) });
+      at += 9 + len;
+    }
+    const goaway = frames.find((f) => f.type === 7);
+    expect(goaway?.payload.readUInt32BE(4)).toBe(1);
+    const r = await grpcCall(port, "/apache.rocketmq.v2.MessagingService/QueryRoute", queryRoute("still"));
+    expect(fromBinary(QueryRouteResponseSchema, r.messages[0]).status?.message).toBe("still|");
   });
 });
 

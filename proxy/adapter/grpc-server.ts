@@ -1,24 +1,21 @@
-import {
-  constants,
-  createServer,
-  type Http2Server,
-  type Http2Session,
-  type IncomingHttpHeaders,
-  type ServerHttp2Stream,
-} from "node:http2";
-import type { AddressInfo } from "node:net";
+import { createServer, type Socket as NodeSocket } from "node:net";
 import { fromBinary, type Message, toBinary } from "@bufbuild/protobuf";
 import { ConnectError } from "@connectrpc/connect";
 import type { Logger } from "../../config/index.ts";
+import { defaultSocketApi, type SocketApi } from "../../proto/remoting/index.ts";
 import { createAsyncQueue } from "../async-queue.ts";
 import type { Route } from "../routes.ts";
 import { type CallContext, createCallContext } from "../rpc/context.ts";
 import { createFrameDecoder, encodeFrame, FrameError } from "./grpc-frame.ts";
+import { H2Connection, type H2Stream, type H2Transport } from "./h2-connection.ts";
+import { encodeHeaderBlock } from "./hpack.ts";
+import { createHuffmanTree, type HuffmanTree } from "./hpack-huffman.ts";
 
 /**
- * Native gRPC over cleartext HTTP/2 (h2c) on node:http2, with a thin hand-rolled framing layer: Bun.serve has
- * no h2c, and connect-node's per-message pipeline caps server streaming (ReceiveMessage) at a few thousand
- * messages per second, several times slower than writing frames directly.
+ * Native gRPC over cleartext HTTP/2 (h2c), on this folder's own HTTP/2 layer (h2-connection.ts, hpack.ts) over
+ * plain TCP sockets: Bun.serve has no h2c, and both node:http2 and connect-node cost several times more per call
+ * than the rest of a SendMessage (see README.md, Performance). Sockets come from Bun.listen on Bun and node:net
+ * elsewhere (the Cluster-mode proxy also runs under Deno).
  */
 export interface GrpcServerOptions {
   routes: Map<string, Route>;
@@ -26,6 +23,8 @@ export interface GrpcServerOptions {
   maxMessageSize: number;
   logger: Logger;
   now?: () => number;
+  /** Socket API (defaultSocketApi: Bun's on Bun, node:net elsewhere). */
+  sockets?: SocketApi;
 }
 
 /** The gRPC status numbers this adapter produces itself (handlers answer in the response Status). */
@@ -34,95 +33,195 @@ const GrpcStatus = {
   CANCELLED: 1,
   INVALID_ARGUMENT: 3,
   DEADLINE_EXCEEDED: 4,
+  RESOURCE_EXHAUSTED: 8,
   UNIMPLEMENTED: 12,
   INTERNAL: 13,
 } as const;
 
+/** HTTP/2 limits of the server side; the request windows let a 4 MiB send through without round trips. */
+const h2Limits = Object.freeze({
+  initialWindowSize: 1 << 20,
+  connectionWindowSize: 16 << 20,
+  maxConcurrentStreams: 4096,
+  maxHeaderListSize: 64 * 1024,
+  highWaterMark: 1 << 20,
+});
+
+const RESPONSE_HEADERS = encodeHeaderBlock([
+  [":status", "200"],
+  ["content-type", "application/grpc"],
+]);
+const OK_TRAILERS = encodeHeaderBlock([["grpc-status", "0"]]);
+
+function trailersBlock(code: number, message: string, only: boolean): Uint8Array {
+  if (code === GrpcStatus.OK && !message && !only) return OK_TRAILERS;
+  return encodeHeaderBlock([
+    ...(only
+      ? ([
+          [":status", "200"],
+          ["content-type", "application/grpc"],
+        ] as [string, string][])
+      : []),
+    ["grpc-status", String(code)],
+    ...(message ? ([["grpc-message", encodeGrpcMessage(message)]] as [string, string][]) : []),
+  ]);
+}
+
+interface Listening {
+  port: number;
+  stop(): void;
+}
+
 export class GrpcServer {
-  readonly #server: Http2Server;
-  readonly #sessions = new Set<Http2Session>();
-  readonly #shutdown = new AbortController();
   readonly #options: GrpcServerOptions;
   readonly #now: () => number;
+  readonly #connections = new Set<H2Connection>();
+  readonly #calls = new Set<Call>();
+  readonly #huffman: HuffmanTree = createHuffmanTree();
+  #listener: Listening | undefined;
+  #closing = false;
 
   constructor(options: GrpcServerOptions) {
     this.#options = options;
     this.#now = options.now ?? Date.now;
-    this.#server = createServer({
-      // Bigger windows so a 4 MiB send is not chopped into 64 KiB round trips.
-      settings: { initialWindowSize: 1 << 20, maxHeaderListSize: 64 * 1024 },
-      maxSessionMemory: 64,
-    });
-    this.#server.on("session", (session) => {
-      this.#sessions.add(session);
-      session.on("close", () => this.#sessions.delete(session));
-      // A peer speaking garbage ends its own session; it must never take the server down.
-      session.on("error", (err) => options.logger.debug({ err }, "grpc session error"));
-    });
-    this.#server.on("sessionError", (err) => options.logger.debug({ err }, "grpc session error"));
-    this.#server.on("stream", (stream, headers) => this.#onStream(stream as ServerHttp2Stream, headers));
   }
 
   /** Listens and resolves with the bound port (pass 0 for a free one). */
-  listen(port: number, host: string): Promise<number> {
+  async listen(port: number, host: string): Promise<number> {
+    const sockets = this.#options.sockets ?? defaultSocketApi;
+    this.#listener = sockets === "bun" ? this.#listenBun(port, host) : await this.#listenNode(port, host);
+    return this.#listener.port;
+  }
+
+  /**
+   * Stops accepting, aborts in-flight calls (their handlers see the signal), sends GOAWAY and closes each
+   * connection once its streams are done, cutting any still open after 200 ms.
+   */
+  async close(): Promise<void> {
+    this.#closing = true;
+    this.#listener?.stop();
+    this.#listener = undefined;
+    for (const call of [...this.#calls]) call.abort(new Error("proxy is shutting down"));
+    await Promise.all(
+      [...this.#connections].map(
+        (c) =>
+          new Promise<void>((resolve) => {
+            const timer = setTimeout(() => c.destroy(), 200);
+            c.goAway(() => {
+              clearTimeout(timer);
+              c.destroy();
+              resolve();
+            });
+          }),
+      ),
+    );
+  }
+
+  #accept(transport: H2Transport, peer: string): H2Connection {
+    const connection = new H2Connection(transport, {
+      ...h2Limits,
+      huffman: this.#huffman,
+      onStream: (stream) => this.#onStream(stream, peer),
+      // A peer speaking garbage ends its own connection; it must never take the server down.
+      onError: (err) => this.#options.logger.debug({ err, peer }, "grpc connection error"),
+    });
+    this.#connections.add(connection);
+    if (this.#closing) connection.goAway(() => connection.destroy());
+    return connection;
+  }
+
+  #closed(connection: H2Connection): void {
+    connection.transportClosed();
+    this.#connections.delete(connection);
+  }
+
+  #listenBun(port: number, host: string): Listening {
+    const listener = Bun.listen<{ connection?: H2Connection }>({
+      hostname: host,
+      port,
+      data: {},
+      socket: {
+        binaryType: "uint8array",
+        open: (socket) => {
+          socket.setNoDelay(true);
+          const transport: H2Transport = {
+            write: (data) => socket.write(data),
+            end: () => socket.end(),
+          };
+          socket.data = { connection: this.#accept(transport, socket.remoteAddress) };
+        },
+        data: (socket, chunk) => socket.data.connection?.receive(chunk),
+        drain: (socket) => socket.data.connection?.drained(),
+        close: (socket) => {
+          if (socket.data.connection) this.#closed(socket.data.connection);
+        },
+        error: (_socket, err) => this.#options.logger.debug({ err }, "grpc socket error"),
+      },
+    });
+    return { port: listener.port, stop: () => listener.stop(false) };
+  }
+
+  #listenNode(port: number, host: string): Promise<Listening> {
+    const server = createServer((socket: NodeSocket) => {
+      socket.setNoDelay(true);
+      // node:net buffers whatever it is given; refusing writes while it waits for "drain" keeps the excess in
+      // the connection's own queue, where backpressure reaches the streams.
+      const transport: H2Transport = {
+        write: (data) => {
+          if (socket.destroyed || !socket.writable) return -1;
+          if (socket.writableNeedDrain) return 0;
+          socket.write(data);
+          return data.byteLength;
+        },
+        end: () => socket.end(),
+      };
+      const connection = this.#accept(transport, socket.remoteAddress ?? "");
+      socket.on("data", (chunk: Uint8Array) => connection.receive(chunk));
+      socket.on("drain", () => connection.drained());
+      socket.on("close", () => this.#closed(connection));
+      socket.on("error", (err) => this.#options.logger.debug({ err }, "grpc socket error"));
+    });
     return new Promise((resolve, reject) => {
-      const onError = (err: Error) => reject(err);
-      this.#server.once("error", onError);
-      this.#server.listen(port, host, () => {
-        this.#server.off("error", onError);
-        this.#server.on("error", (err) => this.#options.logger.error({ err }, "grpc server error"));
-        resolve((this.#server.address() as AddressInfo).port);
+      server.once("error", reject);
+      server.listen(port, host, () => {
+        server.off("error", reject);
+        server.on("error", (err) => this.#options.logger.error({ err }, "grpc server error"));
+        const address = server.address();
+        resolve({
+          port: typeof address === "object" && address ? address.port : port,
+          stop: () => server.close(),
+        });
       });
     });
   }
 
-  /** Stops accepting, aborts in-flight calls (their handlers see the signal) and closes every session. */
-  close(): Promise<void> {
-    this.#shutdown.abort(new Error("proxy is shutting down"));
-    return new Promise((resolve) => {
-      this.#server.close(() => resolve());
-      for (const session of this.#sessions) {
-        session.close();
-        // Sessions with hung streams would keep close() waiting; give them a moment, then cut them.
-        setTimeout(() => session.destroyed || session.destroy(), 200).unref();
-      }
-    });
-  }
-
-  #onStream(stream: ServerHttp2Stream, headers: IncomingHttpHeaders): void {
-    stream.on("error", (err) => this.#options.logger.debug({ err }, "grpc stream error"));
-    const path = String(headers[constants.HTTP2_HEADER_PATH] ?? "");
-    const contentType = String(headers[constants.HTTP2_HEADER_CONTENT_TYPE] ?? "");
-    if (headers[constants.HTTP2_HEADER_METHOD] !== "POST" || !contentType.startsWith("application/grpc")) {
-      stream.respond({ ":status": 415, "content-type": "text/plain" }, { endStream: false });
-      stream.end("gRPC requests are POST with content-type application/grpc\n");
+  #onStream(stream: H2Stream, peer: string): void {
+    const h = stream.headers;
+    const path = h[":path"] ?? "";
+    const contentType = h["content-type"] ?? "";
+    if (h[":method"] !== "POST" || !contentType.startsWith("application/grpc")) {
+      stream.respond(
+        encodeHeaderBlock([
+          [":status", "415"],
+          ["content-type", "text/plain"],
+        ]),
+      );
+      stream.write(Buffer.from("gRPC requests are POST with content-type application/grpc\n"));
+      stream.end(encodeHeaderBlock([]));
+      return;
+    }
+    if (stream.headerListSize > h2Limits.maxHeaderListSize) {
+      stream.end(trailersBlock(GrpcStatus.RESOURCE_EXHAUSTED, "request headers too large", true));
       return;
     }
     const route = this.#options.routes.get(path);
     if (!route) {
-      trailersOnly(stream, GrpcStatus.UNIMPLEMENTED, `unknown method ${path}`);
+      stream.end(trailersBlock(GrpcStatus.UNIMPLEMENTED, `unknown method ${path}`, true));
       return;
     }
-    const call = new Call(stream, headers, route, this.#options, this.#now(), this.#shutdown.signal);
-    call.run().catch((err) => this.#options.logger.error({ err, path }, "grpc call failed"));
+    const call = new Call(stream, route, this.#options, this.#now(), peer, this.#calls);
+    call.start();
   }
-}
-
-function trailersOnly(stream: ServerHttp2Stream, code: number, message: string): void {
-  if (stream.destroyed || stream.closed) return;
-  if (stream.headersSent) {
-    stream.end();
-    return;
-  }
-  stream.respond(
-    {
-      ":status": 200,
-      "content-type": "application/grpc",
-      "grpc-status": String(code),
-      "grpc-message": encodeGrpcMessage(message),
-    },
-    { endStream: true },
-  );
 }
 
 /** grpc-message is percent-encoded (gRPC over HTTP/2 spec): anything outside printable ASCII, and '%'. */
@@ -136,41 +235,47 @@ export function encodeGrpcMessage(message: string): string {
   return out;
 }
 
+const TIMEOUT = /^(\d{1,8})([HMSmun])$/;
+const TIMEOUT_UNIT_MS = { H: 3_600_000, M: 60_000, S: 1000, m: 1, u: 0.001, n: 0.000001 } as const;
+
 /** grpc-timeout: an integer of at most 8 digits and a unit (H, M, S, m, u, n). */
 export function parseGrpcTimeout(value: string | undefined): number | undefined {
   if (!value) return undefined;
-  const m = /^(\d{1,8})([HMSmun])$/.exec(value);
+  const m = TIMEOUT.exec(value);
   if (!m) return undefined;
-  const n = Number(m[1]);
-  const factor = { H: 3_600_000, M: 60_000, S: 1000, m: 1, u: 0.001, n: 0.000001 }[m[2] as "H"];
-  return n * factor;
+  return Number(m[1]) * TIMEOUT_UNIT_MS[m[2] as keyof typeof TIMEOUT_UNIT_MS];
 }
 
 /** One RPC on one HTTP/2 stream. */
 class Call {
   readonly #abort = new AbortController();
   readonly #context: CallContext;
+  readonly #decoder: ReturnType<typeof createFrameDecoder>;
   #responded = false;
   #finished = false;
   #deadlineTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
-    readonly stream: ServerHttp2Stream,
-    readonly headers: IncomingHttpHeaders,
+    readonly stream: H2Stream,
     readonly route: Route,
     readonly options: GrpcServerOptions,
     now: number,
-    shutdown: AbortSignal,
+    peer: string,
+    readonly live: Set<Call>,
   ) {
-    const timeoutMs = parseGrpcTimeout(headerValue(headers["grpc-timeout"]));
-    const signal = AbortSignal.any([this.#abort.signal, shutdown]);
+    const headers = stream.headers;
+    const timeoutMs = parseGrpcTimeout(headers["grpc-timeout"]);
     this.#context = createCallContext({
-      header: (name) => headerValue(headers[name]),
-      signal,
+      header: (name) => headers[name],
+      signal: this.#abort.signal,
       timeoutMs,
       protocol: "grpc",
-      peer: stream.session?.socket?.remoteAddress ?? "",
+      peer,
       now,
+    });
+    this.#decoder = createFrameDecoder({
+      maxMessageSize: options.maxMessageSize,
+      encoding: headers["grpc-encoding"],
     });
     if (timeoutMs !== undefined) {
       this.#deadlineTimer = setTimeout(() => {
@@ -178,123 +283,138 @@ class Call {
         this.#finish(GrpcStatus.DEADLINE_EXCEEDED, "deadline exceeded");
       }, timeoutMs);
     }
-    stream.on("close", () => {
-      clearTimeout(this.#deadlineTimer);
-      this.#abort.abort(new Error("client went away"));
-    });
+    live.add(this);
+    stream.onAbort = () => {
+      if (!this.#finished) this.abort(new Error("client went away"));
+      this.#done();
+    };
   }
 
-  async run(): Promise<void> {
-    const { route, stream } = this;
-    const decoder = createFrameDecoder({
-      maxMessageSize: this.options.maxMessageSize,
-      encoding: headerValue(this.headers["grpc-encoding"]),
-    });
-    const input = route.method.input;
-    const requests = createAsyncQueue<Message>();
-    let received = 0;
-    stream.on("data", (chunk: Buffer) => {
-      if (requests.ended) return;
-      try {
-        for (const bytes of decoder.push(chunk)) {
-          received++;
-          requests.push(fromBinary(input, bytes));
-        }
-      } catch (err) {
-        const code = err instanceof FrameError ? err.grpcStatus : GrpcStatus.INVALID_ARGUMENT;
-        const message = err instanceof FrameError ? err.message : `cannot decode ${input.typeName}`;
-        requests.fail(new FrameError(code, message));
-        this.#abort.abort(err);
-        this.#finish(code, message);
-      }
-    });
-    stream.on("end", () => {
-      if (decoder.pending > 0) requests.fail(new FrameError(GrpcStatus.INTERNAL, "truncated gRPC frame"));
-      else requests.end();
-    });
-    stream.on("aborted", () => requests.fail(new FrameError(GrpcStatus.CANCELLED, "client cancelled")));
+  /** Aborts the handler (its signal fires) and ends the call with CANCELLED. */
+  abort(reason: Error): void {
+    this.#abort.abort(reason);
+    this.#finish(GrpcStatus.CANCELLED, "cancelled");
+  }
 
-    try {
-      if (route.kind === "bidi_streaming") {
-        await this.#writeAll(route.handle(requests, this.#context));
-      } else {
-        let request: Message | undefined;
-        for await (const r of requests) {
-          if (request) throw new FrameError(GrpcStatus.UNIMPLEMENTED, "expected exactly one request message");
-          request = r;
-        }
-        if (!request || received !== 1)
-          throw new FrameError(GrpcStatus.INTERNAL, "expected one request message");
-        if (route.kind === "unary") await this.#writeAll(oneOf(await route.handle(request, this.#context)));
-        else await this.#writeAll(route.handle(request, this.#context));
-      }
-      this.#finish(GrpcStatus.OK, "");
-    } catch (err) {
-      if (err instanceof FrameError) this.#finish(err.grpcStatus, err.message);
-      else if (this.#abort.signal.aborted) this.#finish(GrpcStatus.CANCELLED, "cancelled");
-      else if (err instanceof ConnectError) {
-        // connect-es Code values are the gRPC status numbers.
-        this.options.logger.warn({ err, path: route.method.name }, "handler failed");
-        this.#finish(err.code, err.rawMessage);
-      } else {
-        this.options.logger.error({ err, path: route.method.name }, "handler failed");
-        this.#finish(GrpcStatus.INTERNAL, err instanceof Error ? err.message : String(err));
-      }
+  start(): void {
+    const { route, stream } = this;
+    if (route.kind === "bidi_streaming") {
+      const requests = createAsyncQueue<Message>();
+      stream.onData = (chunk) => {
+        const messages = this.#decode(chunk);
+        if (messages === undefined) requests.fail(new FrameError(GrpcStatus.CANCELLED, "bad request"));
+        else for (const m of messages) requests.push(m);
+      };
+      stream.onEnd = () => {
+        if (this.#decoder.pending > 0)
+          requests.fail(new FrameError(GrpcStatus.INTERNAL, "truncated gRPC frame"));
+        else requests.end();
+      };
+      const prevAbort = stream.onAbort;
+      stream.onAbort = () => {
+        requests.fail(new FrameError(GrpcStatus.CANCELLED, "client cancelled"));
+        prevAbort?.();
+      };
+      this.#settle(this.#writeAll(route.handle(requests, this.#context)));
+      return;
     }
+    let request: Message | undefined;
+    let count = 0;
+    stream.onData = (chunk) => {
+      const messages = this.#decode(chunk);
+      if (messages === undefined) return;
+      count += messages.length;
+      if (count > 1) {
+        this.#abort.abort(new Error("more than one request message"));
+        this.#finish(GrpcStatus.UNIMPLEMENTED, "expected exactly one request message");
+        return;
+      }
+      if (messages.length === 1) request = messages[0];
+    };
+    stream.onEnd = () => {
+      if (this.#finished) return;
+      if (this.#decoder.pending > 0) {
+        this.#finish(GrpcStatus.INTERNAL, "truncated gRPC frame");
+        return;
+      }
+      if (!request) {
+        this.#finish(GrpcStatus.INTERNAL, "expected one request message");
+        return;
+      }
+      if (route.kind === "unary") this.#settle(this.#unary(route.handle(request, this.#context)));
+      else this.#settle(this.#writeAll(route.handle(request, this.#context)));
+    };
+  }
+
+  /** Decodes the messages a chunk completes; undefined (and the call ended) when it cannot. */
+  #decode(chunk: Uint8Array): Message[] | undefined {
+    if (this.#finished) return undefined;
+    const input = this.route.method.input;
+    try {
+      const out: Message[] = [];
+      for (const bytes of this.#decoder.push(chunk)) out.push(fromBinary(input, bytes));
+      return out;
+    } catch (err) {
+      const code = err instanceof FrameError ? err.grpcStatus : GrpcStatus.INVALID_ARGUMENT;
+      const message = err instanceof FrameError ? err.message : `cannot decode ${input.typeName}`;
+      this.#abort.abort(err);
+      this.#finish(code, message);
+      return undefined;
+    }
+  }
+
+  async #unary(response: Promise<unknown>): Promise<void> {
+    const r = await response;
+    if (this.#finished || this.stream.closed) return;
+    this.#respondHeaders();
+    this.stream.write(encodeFrame(toBinary(this.route.method.output, r as Message)));
   }
 
   async #writeAll(responses: AsyncIterable<unknown>): Promise<void> {
     const output = this.route.method.output;
     for await (const response of responses) {
-      if (this.#finished || this.stream.destroyed) return;
+      if (this.#finished || this.stream.closed) return;
       this.#respondHeaders();
-      const frame = encodeFrame(toBinary(output, response as Message));
-      if (!this.stream.write(frame)) await this.#drained();
+      if (!this.stream.write(encodeFrame(toBinary(output, response as Message)))) await this.stream.drained();
+    }
+  }
+
+  #settle(work: Promise<void>): void {
+    work.then(
+      () => this.#finish(GrpcStatus.OK, ""),
+      (err) => this.#failed(err),
+    );
+  }
+
+  #failed(err: unknown): void {
+    const { route, options } = this;
+    if (err instanceof FrameError) this.#finish(err.grpcStatus, err.message);
+    else if (this.#abort.signal.aborted) this.#finish(GrpcStatus.CANCELLED, "cancelled");
+    else if (err instanceof ConnectError) {
+      // connect-es Code values are the gRPC status numbers.
+      options.logger.warn({ err, path: route.method.name }, "handler failed");
+      this.#finish(err.code, err.rawMessage);
+    } else {
+      options.logger.error({ err, path: route.method.name }, "handler failed");
+      this.#finish(GrpcStatus.INTERNAL, err instanceof Error ? err.message : String(err));
     }
   }
 
   #respondHeaders(): void {
     if (this.#responded) return;
     this.#responded = true;
-    this.stream.respond({ ":status": 200, "content-type": "application/grpc" }, { waitForTrailers: true });
-  }
-
-  #drained(): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
-        this.stream.off("drain", done);
-        this.stream.off("close", done);
-        resolve();
-      };
-      this.stream.on("drain", done);
-      this.stream.on("close", done);
-    });
+    this.stream.respond(RESPONSE_HEADERS);
   }
 
   #finish(code: number, message: string): void {
     if (this.#finished) return;
     this.#finished = true;
-    clearTimeout(this.#deadlineTimer);
-    const { stream } = this;
-    if (stream.destroyed || stream.closed) return;
-    if (!this.#responded) {
-      this.#responded = true;
-      trailersOnly(stream, code, message);
-      return;
-    }
-    const trailers: Record<string, string> = { "grpc-status": String(code) };
-    if (message) trailers["grpc-message"] = encodeGrpcMessage(message);
-    stream.once("wantTrailers", () => {
-      if (!stream.destroyed) stream.sendTrailers(trailers);
-    });
-    stream.end();
+    this.stream.end(trailersBlock(code, message, !this.#responded));
+    this.#done();
   }
-}
 
-async function* oneOf<T>(value: T): AsyncIterable<T> {
-  yield value;
-}
-
-function headerValue(v: string | string[] | undefined): string | undefined {
-  return Array.isArray(v) ? v[0] : v;
+  #done(): void {
+    clearTimeout(this.#deadlineTimer);
+    this.live.delete(this);
+  }
 }
