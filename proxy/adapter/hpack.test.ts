@@ -5,7 +5,7 @@ import { createHuffmanTree, decodeHuffman, huffmanCodes } from "./hpack-huffman.
 const hex = (s: string) => Uint8Array.from(Buffer.from(s.replace(/\s/g, ""), "hex"));
 
 describe("HPACK decoder (RFC 7541 Appendix C)", () => {
-  const requests = [
+  const requests: [string, string][] = [
     [":method", "GET"],
     [":scheme", "http"],
     [":path", "/"],
