@@ -1,0 +1,158 @@
+/** Markdown tables shared by the bunmq sections of docs/benchmarks.md (Remoting, Proxy, bunmq vs peers). */
+import {
+  fmtNum,
+  fmtSpread,
+  mdTable,
+  type Spread,
+  spread,
+  summarize,
+  type TargetResult,
+  type TargetSummary,
+  type ThroughputFigures,
+} from "../harness/index.ts";
+import type { RunInfo } from "./cli.ts";
+
+const MiB = 1024 * 1024;
+
+/** min/median/max of one field over repetitions; undefined when there are none. */
+export function spreadOf<T>(records: readonly T[], pick: (r: T) => number): Spread | undefined {
+  const values = records.map(pick).filter((v) => Number.isFinite(v));
+  return values.length > 0 ? spread(values) : undefined;
+}
+
+export function fmt(
+  records: readonly ThroughputFigures[],
+  pick: (r: ThroughputFigures) => number,
+  scale = 1,
+): string {
+  return fmtSpread(spreadOf(records, pick), scale);
+}
+
+export function runHeader(run: RunInfo, extra: string[] = []): string {
+  const m = run.machine;
+  return [
+    "```",
+    run.command,
+    "```",
+    "",
+    `Run ${run.date} on ${m.cpus} CPUs (${m.cpuModel}), ${m.memory} RAM, ${m.kernel}, ${m.os}, disk ${m.disk}, ${m.bun}. ` +
+      `Load average (1 min) from other jobs on the shared machine: ${run.loadAverage.start.toFixed(2)} at the start, ` +
+      `${run.loadAverage.end.toFixed(2)} at the end.`,
+    ...extra,
+  ].join("\n");
+}
+
+/** W1 or W2 rows: throughput, server and client CPU beside it. */
+export function throughputRows(
+  rows: readonly { name: string; figures: readonly ThroughputFigures[] }[],
+  extraHeaders: string[] = [],
+  extra: (name: string, figures: readonly ThroughputFigures[]) => string[] = () => [],
+): string {
+  return mdTable(
+    [
+      "target",
+      "msg/s",
+      "MiB/s",
+      ...extraHeaders,
+      "server CPU µs/msg",
+      "server cores",
+      "client CPU µs/msg",
+      "client cores (procs)",
+    ],
+    rows.map((r) => {
+      const f = r.figures;
+      return [
+        r.name,
+        fmt(f, (x) => x.msgsPerSec),
+        fmt(f, (x) => x.mibPerSec),
+        ...extra(r.name, f),
+        fmt(f, (x) => x.serverCpuUsPerMsg),
+        fmt(f, (x) => x.serverCores),
+        fmt(f, (x) => x.clientCpuUsPerMsg),
+        f.length > 0 ? `${fmt(f, (x) => x.clientCores)} (${f[0]!.clientProcesses})` : "–",
+      ];
+    }),
+  );
+}
+
+export function w1Rows(results: readonly TargetResult[]) {
+  return results.map((r) => ({ name: r.name, figures: r.reps.map((x) => x.w1) }));
+}
+
+export function w2Rows(results: readonly TargetResult[]) {
+  return results.map((r) => ({ name: r.name, figures: r.reps.map((x) => x.w2) }));
+}
+
+export function latencyRows(results: readonly TargetResult[]): string {
+  return mdTable(
+    [
+      "target",
+      "p50 ms",
+      "p99 ms",
+      "p999 ms",
+      "max ms",
+      "received",
+      "server CPU µs/msg",
+      "server cores",
+      "client cores",
+      "send lag p99 ms",
+    ],
+    results.map((r) => {
+      const w = summarize(r).w3;
+      return [
+        r.name,
+        fmtSpread(w?.p50Ms),
+        fmtSpread(w?.p99Ms),
+        fmtSpread(w?.p999Ms),
+        fmtSpread(w?.maxMs),
+        w ? `${fmtNum(w.count.min)} / ${fmtNum(w.sent.max)}` : "–",
+        fmtSpread(w?.serverCpuUsPerMsg),
+        fmtSpread(w?.serverCores),
+        fmtSpread(w?.clientCores),
+        fmtSpread(w?.sendLagP99Ms),
+      ];
+    }),
+  );
+}
+
+export function startupRows(results: readonly TargetResult[]): string {
+  return mdTable(
+    ["target", "start-up to serving ms", "idle RSS MiB", "idle CPU %"],
+    results.map((r) => {
+      const w = summarize(r).w4;
+      return [
+        r.name,
+        fmtSpread(w?.startupMs),
+        fmtSpread(w?.idleRssBytes, 1 / MiB),
+        fmtSpread(w?.idleCores, 100),
+      ];
+    }),
+  );
+}
+
+export function durabilityRows(
+  results: readonly { name: string; system: string; ackSurvives: string; durability: string }[],
+): string {
+  return mdTable(
+    ["target", "system", "an acked message survives", "how"],
+    results.map((t) => [t.name, t.system, t.ackSurvives, t.durability]),
+  );
+}
+
+export function clientRows(results: readonly { name: string; client: string }[]): string {
+  return mdTable(
+    ["target", "client"],
+    results.map((t) => [t.name, t.client]),
+  );
+}
+
+export function failures(results: readonly { name: string; errors: readonly string[] }[]): string[] {
+  const lines = results.flatMap((t) => t.errors.map((e) => `- ${t.name}: ${e}`));
+  return lines.length > 0 ? ["", "Failed repetitions:", "", ...lines] : [];
+}
+
+export function medianOf(s: Spread | undefined): number {
+  return s?.median ?? Number.NaN;
+}
+
+export type { TargetSummary };
