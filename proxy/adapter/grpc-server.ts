@@ -248,9 +248,11 @@ export function parseGrpcTimeout(value: string | undefined): number | undefined 
 
 /** One RPC on one HTTP/2 stream. */
 class Call {
-  readonly #abort = new AbortController();
+  // Made on first use: a unary SendMessage never looks at its signal, and an AbortController per call shows.
+  #abort: AbortController | undefined;
+  #abortReason: unknown;
   readonly #context: CallContext;
-  readonly #decoder: ReturnType<typeof createFrameDecoder>;
+  #decoder: ReturnType<typeof createFrameDecoder> | undefined;
   #responded = false;
   #finished = false;
   #deadlineTimer: ReturnType<typeof setTimeout> | undefined;
@@ -267,19 +269,15 @@ class Call {
     const timeoutMs = parseGrpcTimeout(headers["grpc-timeout"]);
     this.#context = createCallContext({
       header: (name) => headers[name],
-      signal: this.#abort.signal,
+      signal: () => this.#signal(),
       timeoutMs,
       protocol: "grpc",
       peer,
       now,
     });
-    this.#decoder = createFrameDecoder({
-      maxMessageSize: options.maxMessageSize,
-      encoding: headers["grpc-encoding"],
-    });
     if (timeoutMs !== undefined) {
       this.#deadlineTimer = setTimeout(() => {
-        this.#abort.abort(new Error("deadline exceeded"));
+        this.#cancel(new Error("deadline exceeded"));
         this.#finish(GrpcStatus.DEADLINE_EXCEEDED, "deadline exceeded");
       }, timeoutMs);
     }
@@ -292,8 +290,22 @@ class Call {
 
   /** Aborts the handler (its signal fires) and ends the call with CANCELLED. */
   abort(reason: Error): void {
-    this.#abort.abort(reason);
+    this.#cancel(reason);
     this.#finish(GrpcStatus.CANCELLED, "cancelled");
+  }
+
+  #signal(): AbortSignal {
+    if (!this.#abort) {
+      this.#abort = new AbortController();
+      if (this.#abortReason !== undefined) this.#abort.abort(this.#abortReason);
+    }
+    return this.#abort.signal;
+  }
+
+  #cancel(reason: unknown): void {
+    if (this.#abortReason !== undefined) return;
+    this.#abortReason = reason ?? new Error("cancelled");
+    this.#abort?.abort(this.#abortReason);
   }
 
   start(): void {
@@ -306,7 +318,7 @@ class Call {
         else for (const m of messages) requests.push(m);
       };
       stream.onEnd = () => {
-        if (this.#decoder.pending > 0)
+        if ((this.#decoder?.pending ?? 0) > 0)
           requests.fail(new FrameError(GrpcStatus.INTERNAL, "truncated gRPC frame"));
         else requests.end();
       };
@@ -325,7 +337,7 @@ class Call {
       if (messages === undefined) return;
       count += messages.length;
       if (count > 1) {
-        this.#abort.abort(new Error("more than one request message"));
+        this.#cancel(new Error("more than one request message"));
         this.#finish(GrpcStatus.UNIMPLEMENTED, "expected exactly one request message");
         return;
       }
@@ -333,7 +345,7 @@ class Call {
     };
     stream.onEnd = () => {
       if (this.#finished) return;
-      if (this.#decoder.pending > 0) {
+      if ((this.#decoder?.pending ?? 0) > 0) {
         this.#finish(GrpcStatus.INTERNAL, "truncated gRPC frame");
         return;
       }
@@ -351,13 +363,17 @@ class Call {
     if (this.#finished) return undefined;
     const input = this.route.method.input;
     try {
+      this.#decoder ??= createFrameDecoder({
+        maxMessageSize: this.options.maxMessageSize,
+        encoding: this.stream.headers["grpc-encoding"],
+      });
       const out: Message[] = [];
       for (const bytes of this.#decoder.push(chunk)) out.push(fromBinary(input, bytes));
       return out;
     } catch (err) {
       const code = err instanceof FrameError ? err.grpcStatus : GrpcStatus.INVALID_ARGUMENT;
       const message = err instanceof FrameError ? err.message : `cannot decode ${input.typeName}`;
-      this.#abort.abort(err);
+      this.#cancel(err);
       this.#finish(code, message);
       return undefined;
     }
@@ -389,7 +405,7 @@ class Call {
   #failed(err: unknown): void {
     const { route, options } = this;
     if (err instanceof FrameError) this.#finish(err.grpcStatus, err.message);
-    else if (this.#abort.signal.aborted) this.#finish(GrpcStatus.CANCELLED, "cancelled");
+    else if (this.#abortReason !== undefined) this.#finish(GrpcStatus.CANCELLED, "cancelled");
     else if (err instanceof ConnectError) {
       // connect-es Code values are the gRPC status numbers.
       options.logger.warn({ err, path: route.method.name }, "handler failed");

@@ -22,7 +22,8 @@ export interface CallContext {
 
 export interface CallContextInit {
   header: (name: string) => string | null | undefined;
-  signal: AbortSignal;
+  /** The signal, or a function making it on first use (most unary calls never look). */
+  signal: AbortSignal | (() => AbortSignal);
   timeoutMs: number | undefined;
   protocol: string;
   peer: string;
@@ -31,12 +32,15 @@ export interface CallContextInit {
 
 export function createCallContext(init: CallContextInit): CallContext {
   const h = (name: string) => (init.header(name) ?? "").trim();
+  const signal = init.signal;
   return {
     clientId: h("x-mq-client-id"),
     namespace: h("x-mq-namespace"),
     language: h("x-mq-language"),
     clientVersion: h("x-mq-client-version"),
-    signal: init.signal,
+    get signal() {
+      return typeof signal === "function" ? signal() : signal;
+    },
     deadline: init.timeoutMs === undefined ? undefined : init.now + init.timeoutMs,
     protocol: init.protocol,
     peer: init.peer,

@@ -97,9 +97,7 @@ export function sendMessage(env: RpcEnv) {
     if (queues.length === 0) return refuse(status(Code.FORBIDDEN, `topic ${topic} has no writable queue`));
 
     const bornHost = peerBornHost(call.peer);
-    const entries: SendResultEntry[] = [];
-    for (const b of built) {
-      const queue = pick(topic, queues, b);
+    const sendOne = async (b: BuiltMessage, queue: WritableQueue): Promise<SendResultEntry> => {
       const messageId = b.message.properties.UNIQ_KEY;
       try {
         const r = await env.backend.sendMessage(queue.brokerName, {
@@ -107,26 +105,47 @@ export function sendMessage(env: RpcEnv) {
           queueId: queue.queueId,
           bornHost,
         });
-        entries.push(
-          create(SendResultEntrySchema, {
-            status: sendStatusOf(r.sendStatus),
-            messageId: r.msgId || messageId,
-            transactionId:
-              b.messageType === MessageType.TRANSACTION
-                ? wrapBrokerToken(queue.brokerName, r.transactionId || r.msgId || messageId)
-                : "",
-            offset: BigInt(r.queueOffset),
-            // The broker's handle names the broker itself (RocketMQ passes it through the same way).
-            recallHandle: r.recallHandle ?? "",
-          }),
-        );
+        return create(SendResultEntrySchema, {
+          status: sendStatusOf(r.sendStatus),
+          messageId: r.msgId || messageId,
+          transactionId:
+            b.messageType === MessageType.TRANSACTION
+              ? wrapBrokerToken(queue.brokerName, r.transactionId || r.msgId || messageId)
+              : "",
+          offset: BigInt(r.queueOffset),
+          // The broker's handle names the broker itself (RocketMQ passes it through the same way).
+          recallHandle: r.recallHandle ?? "",
+        });
       } catch (err) {
-        entries.push(create(SendResultEntrySchema, { status: statusOf(err), messageId }));
+        return create(SendResultEntrySchema, { status: statusOf(err), messageId });
       }
+    };
+
+    let entries: SendResultEntry[];
+    if (built.length === 1) entries = [await sendOne(built[0], pick(topic, queues, built[0]))];
+    else {
+      // Several messages: one chain per queue, so a queue keeps the request's order (FIFO groups) while
+      // different queues are written concurrently (and land in the same group commit).
+      entries = new Array(built.length);
+      const chains = new Map<WritableQueue, number[]>();
+      built.forEach((b, i) => {
+        const q = pick(topic, queues, b);
+        const chain = chains.get(q);
+        if (chain) chain.push(i);
+        else chains.set(q, [i]);
+      });
+      await Promise.all(
+        [...chains].map(async ([q, indexes]) => {
+          for (const i of indexes) entries[i] = await sendOne(built[i], q);
+        }),
+      );
     }
-    const codes = new Set(entries.map((e) => e.status?.code));
-    const top =
-      codes.size === 1 ? entries[0].status! : status(Code.MULTIPLE_RESULTS, "entries have different results");
+    let top = entries[0].status!;
+    for (const e of entries)
+      if (e.status?.code !== top.code) {
+        top = status(Code.MULTIPLE_RESULTS, "entries have different results");
+        break;
+      }
     return create(SendMessageResponseSchema, { status: top, entries });
   };
 }
