@@ -1,6 +1,7 @@
 /**
  * The flags bench:remoting, bench:proxy and bench share: --reps N, --quick (20k messages, 2 s of latency, one
- * repetition, no docs), --messages N, --latency-seconds N, --processes N, --docs / --no-docs, --only a,b.
+ * repetition, no docs), --messages N, --latency-seconds N, --processes N, --docs / --no-docs, --only a,b,
+ * --no-setup.
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
@@ -18,6 +19,8 @@ export interface BenchArgs {
   suite: SuiteOptions;
   writeDocs: boolean;
   only: string[] | undefined;
+  /** Install missing peer brokers first (bench only); --no-setup turns it off. */
+  setup: boolean;
   /** The command line, for the report. */
   command: string;
 }
@@ -42,6 +45,7 @@ export function parseBenchArgs(script: string, argv: string[]): BenchArgs {
       only: { type: "string" },
       docs: { type: "boolean" },
       "no-docs": { type: "boolean", default: false },
+      "no-setup": { type: "boolean", default: false },
     },
   });
   const quick = values.quick ?? false;
@@ -64,6 +68,7 @@ export function parseBenchArgs(script: string, argv: string[]): BenchArgs {
     suite,
     writeDocs: values["no-docs"] ? false : (values.docs ?? !quick),
     only: values.only?.split(","),
+    setup: !values["no-setup"],
     command: [`bun run ${script}`, ...argv].join(" "),
   };
 }

@@ -1,0 +1,165 @@
+/**
+ * `bun run bench [--reps N] [--quick] [--messages N] [--latency-seconds N] [--processes N] [--only a,b] [--no-docs]
+ * [--no-setup]`
+ *
+ * Issue 8 in one run: W1-W4 for the bunmq targets (remoting ASYNC_FLUSH and SYNC_FLUSH, gRPC proxy in Local and
+ * Cluster mode, Connect over HTTP/1.1) and the peers, W4 per bunmq role and for `npm start`, W5 crash recovery of
+ * a 1 GiB CommitLog, the physical limits, ratios to the best peer at equal durability and the targets checked.
+ * Writes "## Summary" (top), "## bunmq vs peers" and docs/benchmarks-bunmq.svg (full runs, or --docs); ends with
+ * one JSON line.
+ */
+import { writeFileSync } from "node:fs";
+import {
+  defaultLimitsOptions,
+  jsonLine,
+  makeTempDir,
+  measureLimits,
+  packageVersion,
+  peersChart,
+  removeDir,
+  runSuite,
+  summarize,
+} from "./harness/index.ts";
+import { peersSetupScript, peerTargets } from "./peers/index.ts";
+import { docsDir, parseBenchArgs, pickTargets, startRun, writeDocSections } from "./targets/cli.ts";
+import { checkGoals } from "./targets/goals.ts";
+import { createProxyTarget } from "./targets/proxy.ts";
+import { measureRecovery, type RecoveryFigures } from "./targets/recovery.ts";
+import { createRemotingTarget } from "./targets/remoting.ts";
+import { measureRole, ROLES, type RoleFootprint } from "./targets/roles.ts";
+import { summarySection, type VersusReport, versusSection } from "./targets/versus-section.ts";
+
+const args = parseBenchArgs("bench", process.argv.slice(2));
+const o = args.suite;
+const run = startRun(args.command);
+const isBunmq = (name: string) => name.startsWith("bunmq");
+
+if (args.setup) {
+  const setup = Bun.spawnSync(["bash", peersSetupScript], { stdout: "inherit", stderr: "inherit" });
+  if (setup.exitCode !== 0) throw new Error(`${peersSetupScript} failed (exit ${setup.exitCode})`);
+}
+
+const targets = pickTargets(
+  [
+    createRemotingTarget({ flushDiskType: "ASYNC_FLUSH" }),
+    createRemotingTarget({ flushDiskType: "SYNC_FLUSH" }),
+    createProxyTarget({ mode: "local", protocol: "grpc" }),
+    createProxyTarget({ mode: "cluster", protocol: "grpc" }),
+    createProxyTarget({ mode: "local", protocol: "connect", publishInFlight: 64 }),
+    ...peerTargets(),
+  ],
+  args.only,
+);
+
+function debVersion(pkg: string): string {
+  const format = "$" + "{Version}"; // dpkg-query's own syntax, not a template literal
+  const r = Bun.spawnSync(["dpkg-query", "-W", "-f", format, pkg], { stdout: "pipe", stderr: "ignore" });
+  return r.exitCode === 0 ? r.stdout.toString().trim() : "?";
+}
+const versions: Record<string, string> = {
+  bun: Bun.version,
+  "nats-server (deb)": debVersion("nats-server"),
+  "rabbitmq-server (deb)": debVersion("rabbitmq-server"),
+  "redis-server (deb)": debVersion("redis-server"),
+  "nats (npm)": await packageVersion("nats"),
+  "amqplib (npm)": await packageVersion("amqplib"),
+};
+
+o.log("measuring physical limits");
+const limitsDir = makeTempDir("limits");
+const limits = await (async () => {
+  try {
+    return await measureLimits({
+      ...defaultLimitsOptions,
+      dir: limitsDir,
+      ...(args.quick ? { ddBytes: 256 * 1024 * 1024, tcpBytes: 1024 * 1024 * 1024 } : {}),
+    });
+  } finally {
+    removeDir(limitsDir);
+  }
+})();
+
+const results = await runSuite(targets, o);
+
+// W4 per role and W5, `reps` times each, interleaved like the suite.
+const roles = ROLES.map((role) => ({
+  role,
+  how: "",
+  figures: [] as RoleFootprint[],
+  errors: [] as string[],
+}));
+const recovery: RecoveryFigures[] = [];
+const recoveryErrors: string[] = [];
+const measureExtras = !args.only || args.only.some(isBunmq);
+for (let rep = 1; rep <= o.reps && measureExtras; rep++) {
+  o.log(`W4 per role and W5, repetition ${rep} of ${o.reps}`);
+  for (const r of roles) {
+    try {
+      const f = await measureRole(r.role, { settleMs: o.settleMs });
+      r.how = f.how;
+      r.figures.push(f);
+      o.log(
+        `  ${r.role}: start-up ${f.startupMs.toFixed(0)} ms, idle RSS ${(f.idleRssBytes / 2 ** 20).toFixed(1)} MiB`,
+      );
+    } catch (e) {
+      r.errors.push(`rep ${rep}: ${e instanceof Error ? e.message : String(e)}`);
+      o.log(`  ${r.role}: FAILED ${r.errors.at(-1)}`);
+    }
+  }
+  try {
+    const f = await measureRecovery(args.quick ? { commitLogBytes: 128 * 1024 * 1024 } : {});
+    recovery.push(f);
+    o.log(
+      `  W5: ${(f.commitLogBytes / 2 ** 20).toFixed(0)} MiB, recovery ${f.recoveryMs.toFixed(0)} ms, lost ${f.lostMessages}`,
+    );
+  } catch (e) {
+    recoveryErrors.push(`rep ${rep}: ${e instanceof Error ? e.message : String(e)}`);
+    o.log(`  W5: FAILED ${recoveryErrors.at(-1)}`);
+  }
+}
+
+const { checks, ratios } = checkGoals(results, isBunmq, roles, recovery);
+const { log: _log, ...options } = o;
+const chartFile = "benchmarks-bunmq.svg";
+const report: VersusReport = {
+  run: run.finish(),
+  options,
+  versions,
+  limits,
+  results,
+  isBunmq,
+  roles,
+  recovery,
+  recoveryErrors,
+  checks,
+  ratios,
+  chartFile,
+};
+const versus = versusSection(report);
+const summary = summarySection(report);
+console.log(`## Summary\n\n${summary}\n\n## bunmq vs peers\n\n${versus}\n`);
+if (args.writeDocs) {
+  writeFileSync(`${docsDir}${chartFile}`, peersChart(results, isBunmq));
+  writeDocSections({ "## Summary": summary, "## bunmq vs peers": versus }, ["## Summary"]);
+}
+
+const failed = results.some((r) => r.reps.length === 0);
+console.log(
+  jsonLine({
+    bench: "all",
+    ok: !failed,
+    date: report.run.date,
+    command: report.run.command,
+    machine: report.run.machine,
+    loadAverage: report.run.loadAverage,
+    versions,
+    options,
+    limits,
+    targets: Object.fromEntries(results.map((r) => [r.name, summarize(r)])),
+    roles,
+    recovery,
+    ratios,
+    checks,
+  }),
+);
+process.exit(failed ? 1 : 0);
