@@ -7,6 +7,7 @@ import {
 import type { CommitLog } from "./commit-log.ts";
 
 const CHUNK = 8 * 1024 * 1024;
+const READ_AHEAD = 64 * 1024 * 1024;
 
 export interface ScanResult {
   /** Offset right after the last good record (or blank-filled segment). */
@@ -29,7 +30,7 @@ export type OnRecord = (
 ) => void;
 
 /**
- * Walks the CommitLog from `from` (a record start) with large preads, checking every record (structure, stored
+ * Walks the CommitLog from `from` (a record start), checking every record (structure, stored
  * physical offset, and body CRC when `checkCRC`), following blank markers into the next segment, until zeros,
  * a defect or the last file ends.
  */
@@ -43,36 +44,26 @@ export function scanCommitLog(
   const result: ScanResult = { end: from, lastRecord: -1, records: 0, corrupt: null };
   let index = files.findIndex((f) => from >= f.fileFromOffset && from < f.fileEndOffset);
   if (index < 0) return result;
-  let chunk = Buffer.allocUnsafe(CHUNK);
-  let view = new DataView(chunk.buffer, chunk.byteOffset, chunk.byteLength);
   while (index < files.length) {
     const file = files[index]!;
+    // Records are checked in place in the segment's read mapping: no copy of the log.
+    const mapping = file.readView();
+    const bytes = Buffer.from(mapping.buffer, mapping.byteOffset, mapping.byteLength);
+    const view = new DataView(mapping.buffer, mapping.byteOffset, mapping.byteLength);
     let pos = result.end - file.fileFromOffset;
-    let chunkStart = 0;
-    let chunkLen = 0;
-    const load = (at: number, want: number) => {
-      const len = Math.min(Math.max(want, CHUNK), file.fileSize - at);
-      if (len > chunk.length) {
-        chunk = Buffer.allocUnsafe(len);
-        view = new DataView(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-      }
-      chunkStart = at;
-      chunkLen = file.read(at, len, chunk);
-    };
+    let readAheadTo = 0;
     while (pos < file.fileSize) {
-      const remaining = file.fileSize - pos;
-      if (pos < chunkStart || pos + Math.min(8, remaining) > chunkStart + chunkLen) load(pos, 8);
-      const at = pos - chunkStart;
-      const totalSize = remaining >= 4 ? view.getInt32(at) : 0;
-      const isMessage = remaining >= 8 && view.getInt32(at + 4) !== BLANK_MAGIC_CODE && totalSize > 0;
-      if (isMessage && totalSize <= remaining && pos + totalSize > chunkStart + chunkLen)
-        load(pos, totalSize);
-      const check = checkMessageRecord(chunk, view, pos - chunkStart, remaining, {
+      if (pos >= readAheadTo - READ_AHEAD / 2 && commitLog.willNeed) {
+        // Keep the kernel reading ahead of the parser, so a cold scan overlaps disk and CPU.
+        file.adviseWillNeed(commitLog.willNeed, pos, READ_AHEAD);
+        readAheadTo = pos + READ_AHEAD;
+      }
+      const check = checkMessageRecord(bytes, view, pos, file.fileSize - pos, {
         checkCRC,
         expectedOffset: file.fileFromOffset + pos,
       });
       if (check.kind === "message") {
-        onRecord(chunk, view, pos - chunkStart, file.fileFromOffset + pos, check.size, check.layout);
+        onRecord(bytes, view, pos, file.fileFromOffset + pos, check.size, check.layout);
         result.lastRecord = file.fileFromOffset + pos;
         result.records++;
         pos += check.size;
@@ -81,8 +72,9 @@ export function scanCommitLog(
         pos = file.fileSize;
         result.end = file.fileEndOffset;
       } else {
-        if (check.kind === "corrupt")
+        if (check.kind === "corrupt") {
           result.corrupt = { offset: file.fileFromOffset + pos, reason: check.reason };
+        }
         return result;
       }
     }

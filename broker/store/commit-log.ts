@@ -8,7 +8,7 @@ import {
 import { ResponseCode } from "../../proto/response-code.ts";
 import type { MappedFile } from "./mapped-file.ts";
 import { MappedFileQueue } from "./mapped-file-queue.ts";
-import type { Preallocate } from "./preallocate.ts";
+import type { Preallocate, WillNeed } from "./native-io.ts";
 
 export interface CommitLogEvents {
   /** Bytes below `offset` reached the OS (pwrite done). */
@@ -25,6 +25,8 @@ export interface CommitLogOptions {
   /** Capacity of the append buffer; at least one largest record. */
   writeBufferSize: number;
   preallocate: Preallocate | null;
+  /** Read-ahead hint for recovery scans. */
+  willNeed: WillNeed | null;
   /** SYNC_FLUSH: start a group-commit fdatasync after every write. */
   syncAfterWrite: boolean;
   events: CommitLogEvents;
@@ -38,6 +40,7 @@ export interface CommitLogOptions {
 export class CommitLog {
   readonly queue: MappedFileQueue;
   readonly segmentSize: number;
+  readonly willNeed: WillNeed | null;
   /** Where the next record goes (buffered bytes included). */
   nextOffset = 0;
   /** Bytes below this were written to the OS. */
@@ -70,6 +73,7 @@ export class CommitLog {
   constructor(options: CommitLogOptions) {
     this.o = options;
     this.segmentSize = options.segmentSize;
+    this.willNeed = options.willNeed;
     this.queue = new MappedFileQueue(options.dir, options.segmentSize, options.preallocate);
     this.buf = new Uint8Array(options.writeBufferSize);
     this.bufView = new DataView(this.buf.buffer);

@@ -3,7 +3,7 @@ import * as path from "node:path";
 import { MqError } from "../../proto/error.ts";
 import { ResponseCode } from "../../proto/response-code.ts";
 import { MappedFile } from "./mapped-file.ts";
-import type { Preallocate } from "./preallocate.ts";
+import type { Preallocate } from "./native-io.ts";
 
 const FILE_NAME = /^\d{20}$/;
 

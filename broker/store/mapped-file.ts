@@ -1,5 +1,5 @@
 import * as fs from "node:fs";
-import type { Preallocate } from "./preallocate.ts";
+import type { Preallocate, WillNeed } from "./native-io.ts";
 
 /**
  * One fixed-size segment file named by the 20-digit offset of its first byte (RocketMQ's MappedFile). Appends go
@@ -94,6 +94,11 @@ export class MappedFile {
   readView(): Uint8Array {
     if (this.readMapping === null) this.readMapping = Bun.mmap(this.path, { shared: false });
     return this.readMapping;
+  }
+
+  /** Hints the kernel to read [position, position + length) ahead. */
+  adviseWillNeed(willNeed: WillNeed, position: number, length: number): void {
+    if (this.fd >= 0) willNeed(this.fd, position, length);
   }
 
   /** fdatasync off the event loop (also covers writes made through the mapping). */

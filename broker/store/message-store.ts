@@ -24,8 +24,8 @@ import { CommitLog } from "./commit-log.ts";
 import { ConsumeQueueTable } from "./consume-queue-table.ts";
 import { decodeDispatchRequest, isConsumeQueued } from "./dispatch-request.ts";
 import { MessageIndex } from "./message-index.ts";
+import { openNativeIo } from "./native-io.ts";
 import { defaultMessageStoreOptions, type MessageStoreOptions } from "./options.ts";
-import { openPreallocate } from "./preallocate.ts";
 import { getMessages, lookMessage, type ReadBounds, storeTimestampAt } from "./read-messages.ts";
 import { diskUsedRatio, isTimeToDelete } from "./retention.ts";
 import { recoverStore } from "./store-recovery.ts";
@@ -137,7 +137,7 @@ export class MessageStore {
       dir: path.join(this.root, "commitlog"),
       segmentSize: o.commitLogSegmentSize,
       writeBufferSize: Math.max(o.writeBufferSize, this.maxRecordSize),
-      preallocate: openPreallocate(),
+      ...openNativeIo(),
       syncAfterWrite: sync,
       events: {
         onWritten: (offset) => {
