@@ -1,6 +1,8 @@
 /**
  * `npm start`: a whole bunmq in one Bun process: nameserver (9876), broker (10911) and a Local-mode proxy (gRPC
  * 8081, Connect / gRPC-Web 8082), data under $BUNMQ_HOME (default ./data). Ctrl-C closes them in reverse order.
+ * `--namesrvPort --brokerPort --grpcServerPort --httpServerPort` move a port (0 = any free one); the lines
+ * printed once serving name the ports actually bound.
  */
 import { createBroker } from "../broker/index.ts";
 import { brokerSchema, createLogger, loadConfig, nameServerSchema, proxySchema } from "../config/index.ts";
@@ -13,10 +15,19 @@ import { roleMain } from "./role-main.ts";
 const defaults = <S extends Parameters<typeof loadConfig>[0]>(schema: S) =>
   loadConfig(schema, { argv: [], env: { BUNMQ_HOME: process.env.BUNMQ_HOME } }).config;
 
+const port = (def: number, doc: string) => ({ type: "int", default: def, min: 0, max: 65535, doc }) as const;
+
+const startSchema = {
+  namesrvPort: port(9876, "nameserver remoting port"),
+  brokerPort: port(10911, "broker remoting port"),
+  grpcServerPort: port(8081, "proxy gRPC port (RocketMQ 5 SDKs)"),
+  httpServerPort: port(8082, "proxy Connect / gRPC-Web port"),
+};
+
 await roleMain({
   role: "bunmq",
-  schema: {},
-  async start() {
+  schema: startSchema,
+  async start(ports) {
     const closers: (() => Promise<void>)[] = [];
     const close = async () => {
       for (const c of closers) await c();
@@ -25,7 +36,7 @@ await roleMain({
       const ns = defaults(nameServerSchema);
       const nameServer = createNameServer({
         host: ns.bindAddress,
-        listenPort: ns.listenPort,
+        listenPort: ports.namesrvPort,
         brokerChannelExpiredMs: ns.brokerChannelExpiredTime,
         scanIntervalMs: ns.scanNotActiveBrokerInterval,
         orderMessageEnable: ns.orderMessageEnable,
@@ -35,7 +46,11 @@ await roleMain({
       const nsPort = await nameServer.start();
       closers.unshift(() => nameServer.close());
 
-      const bc = { ...defaults(brokerSchema), namesrvAddr: `127.0.0.1:${nsPort}` };
+      const bc = {
+        ...defaults(brokerSchema),
+        namesrvAddr: `127.0.0.1:${nsPort}`,
+        listenPort: ports.brokerPort,
+      };
       const broker = createBroker({ config: bc, logger: createLogger("broker") });
       await broker.start();
       closers.unshift(() => broker.close());
@@ -46,6 +61,8 @@ await roleMain({
         ...defaults(proxySchema),
         proxyMode: "LOCAL" as const,
         namesrvAddr: `127.0.0.1:${nsPort}`,
+        grpcServerPort: ports.grpcServerPort,
+        httpServerPort: ports.httpServerPort,
       };
       const proxy = createProxy({ config: pc, backend, logger: createLogger("proxy") });
       await proxy.start();
