@@ -377,7 +377,13 @@ describe("transactions (half messages, EndTransaction, Telemetry check-back)", (
       MessagingService,
       createGrpcTransport({ baseUrl: `http://${stack.endpoint}` }),
     );
-    const before = await stack.broker.broker.api.getMaxOffset("sem-tx", 0);
+    const api = stack.broker.broker.api;
+    const stored = async () => {
+      let n = 0;
+      for (let q = 0; q < 4; q++) n += await api.getMaxOffset("sem-tx", q);
+      return n;
+    };
+    const before = await stored();
     const res = await client.endTransaction(
       create(EndTransactionRequestSchema, {
         topic: { name: "sem-tx" },
@@ -388,9 +394,23 @@ describe("transactions (half messages, EndTransaction, Telemetry check-back)", (
       }),
       { headers: { "x-mq-client-id": "sem-bad-end-tx" } },
     );
-    expect(res.status?.code).not.toBe(Code.OK);
-    expect(res.status?.message).toMatch(/transaction/i);
-    expect(await stack.broker.broker.api.getMaxOffset("sem-tx", 0)).toBe(before);
+    expect(res.status?.code).toBe(Code.INVALID_TRANSACTION_ID);
+    expect(res.status?.message).toBe("malformed transaction id");
+    // well formed (broker name + CommitLog offset + queue offset), but no half message is there
+    const brokerName = stack.broker.broker.identity().brokerName;
+    const unknown = await client.endTransaction(
+      create(EndTransactionRequestSchema, {
+        topic: { name: "sem-tx" },
+        messageId: "01AABBCCDDEEFF00112233445566778899",
+        transactionId: `${brokerName} 0:0:01AABBCCDDEEFF00112233445566778899`,
+        resolution: TransactionResolution.COMMIT,
+        source: TransactionSource.SOURCE_CLIENT,
+      }),
+      { headers: { "x-mq-client-id": "sem-bad-end-tx" } },
+    );
+    expect(unknown.status?.code).not.toBe(Code.OK);
+    expect(unknown.status?.message).toContain("Find prepared transaction message failed");
+    expect(await stored()).toBe(before);
   });
 });
 
