@@ -50,7 +50,8 @@ export const PROXY_PROFILE = [
     "a write or a group commit. Sending them all at once (Promise.all, or BrokerApi.sendBatch when they go to one " +
     "queue) is what SEND_BATCH_MESSAGE gets for free.",
   "",
-  "The gRPC generator costs about as much CPU per message as the proxy: Bun's node:http2 client spends tens of µs " +
-    "per call (one stream per call). Batching 16 messages per request divides that by 16. The official SDK " +
-    "(rocketmq-client-nodejs on @grpc/grpc-js) costs far more per send, see its row.",
+  "The gRPC generators use a lean h2c client (bench/targets/h2-pipe.ts) because Bun's node:http2 client cost " +
+    "65–120 µs of client CPU per unary call, as much as the proxy, and took its CPU on the shared cores: with it " +
+    "the Local-mode W1 was 4–15k msg/s, with the lean client 16–20k msg/s at 20–24 µs of client CPU per message. " +
+    "The official SDK (rocketmq-client-nodejs on @grpc/grpc-js) costs far more per send, see its row.",
 ].join("\n");

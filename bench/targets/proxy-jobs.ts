@@ -7,7 +7,7 @@
 import type { GeneratorJob } from "../harness/index.ts";
 import { makePayload } from "../harness/index.ts";
 import { ConnectClient } from "./connect-client.ts";
-import { GrpcChannel } from "./grpc-client.ts";
+import { H2Pipe } from "./h2-pipe.ts";
 import { ack, type Received, type RpcTransport, receive, sendFromTemplate, sendTemplate } from "./rpc.ts";
 import { IdStamper } from "./unique-ids.ts";
 
@@ -39,9 +39,7 @@ export interface ProxyConsumeParams {
 
 export async function openTransport(protocol: ProxyProtocol, port: number): Promise<RpcTransport> {
   if (protocol === "connect") return new ConnectClient(port);
-  const channel = new GrpcChannel(port);
-  await channel.ready();
-  return channel;
+  return H2Pipe.open(port);
 }
 
 export const proxyPublish: GeneratorJob<ProxyPublishParams> = async (p, ctl) => {

@@ -93,7 +93,8 @@ export class ProxyTarget implements Target {
     this.ackSurvives = o.flushDiskType === "SYNC_FLUSH" ? "machine crash" : "process crash";
     const transport =
       o.protocol === "grpc"
-        ? "node:http2 with gRPC framing on the generated apache.rocketmq.v2 schemas, one HTTP/2 session per process"
+        ? "a lean h2c client (bench/targets/h2-pipe.ts: cached HPACK header block, one write per event-loop turn) " +
+          "with gRPC framing on the generated apache.rocketmq.v2 schemas, one HTTP/2 connection per process"
         : "Bun's fetch with the Connect protocol (application/proto, HTTP/1.1 keep-alive) on the generated schemas";
     const send = o.batch > 1 ? `SendMessage of ${o.batch} messages` : "SendMessage of one message";
     this.client =
