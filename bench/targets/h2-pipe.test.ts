@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { createServer, type Http2Server } from "node:http2";
+import { createServer, type Http2Server, type ServerHttp2Stream } from "node:http2";
 import type { AddressInfo } from "node:net";
 import { H2Pipe, requestHeaderBlock } from "./h2-pipe.ts";
 
@@ -17,7 +17,7 @@ function grpcMessage(payload: Uint8Array): Uint8Array {
 
 beforeAll(async () => {
   server = createServer();
-  server.on("stream", (stream, headers) => {
+  server.on("stream", (stream: ServerHttp2Stream, headers) => {
     seen.push({
       path: String(headers[":path"]),
       contentType: String(headers["content-type"]),
