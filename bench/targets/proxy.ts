@@ -81,6 +81,8 @@ export class ProxyTarget implements Target {
   readonly options: ProxyTargetOptions;
   private readonly stack: BunmqStack;
   private round = 0;
+  /** W3 runs get a topic of their own each (a second run must not read the first one's messages). */
+  private latencyRuns = 0;
 
   constructor(options: Partial<ProxyTargetOptions> = {}) {
     const o = { ...defaultProxyTargetOptions, ...options };
@@ -231,8 +233,8 @@ export class ProxyTarget implements Target {
 
   async latencyRun(rate: number, seconds: number, ctx: WorkloadContext): Promise<LatencyRun> {
     const o = this.options;
-    const topic = this.topic("w3");
-    const group = `bench-w3-${this.round}`;
+    const topic = this.topic(`w3-${++this.latencyRuns}`);
+    const group = `${topic}-g`;
     await this.prepare(topic, group);
     const producer = await openTransport(o.protocol, this.port);
     const consumer = await openTransport(o.protocol, this.port);

@@ -64,6 +64,8 @@ export class RemotingTarget implements Target {
   readonly options: RemotingTargetOptions;
   private readonly stack: BunmqStack;
   private round = 0;
+  /** W3 runs get a topic of their own each (a second run must not read the first one's messages). */
+  private latencyRuns = 0;
 
   constructor(options: Partial<RemotingTargetOptions> = {}) {
     const o = { ...defaultRemotingTargetOptions, ...options };
@@ -153,7 +155,7 @@ export class RemotingTarget implements Target {
   async latencyRun(rate: number, seconds: number, ctx: WorkloadContext): Promise<LatencyRun> {
     const o = this.options;
     const addr = this.stack.addresses.broker;
-    const topic = this.topic("w3");
+    const topic = this.topic(`w3-${++this.latencyRuns}`);
     await createTopic(addr, topic, o.queues);
     const producer = createRemotingClient({ serializeType: "ROCKETMQ" });
     const consumer = createRemotingClient({ serializeType: "ROCKETMQ", requestTimeoutMs: 10_000 });
