@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createServer, type Http2Server, type ServerHttp2Stream } from "node:http2";
 import type { AddressInfo } from "node:net";
-import { H2Pipe, requestHeaderBlock } from "./h2-pipe.ts";
+import { H2Pipe, HeaderEncoder } from "./h2-pipe.ts";
 
 // A plain node:http2 server stands in for any gRPC server: it answers with the request's size, or streams.
 let server: Http2Server;
@@ -57,6 +57,11 @@ describe("H2Pipe", () => {
       const parts: string[] = [];
       await pipe.serverStream("Stream", small, (m) => parts.push(new TextDecoder().decode(m)));
       expect(parts).toEqual(["10:0", "10:1", "10:2"]);
+      // 52 calls, all decoded by the server with the right headers (indexed ones included).
+      expect(seen.length).toBe(52);
+      expect(seen.slice(0, 51).every((x) => x.path.endsWith("/SendMessage") && x.te === "trailers")).toBe(
+        true,
+      );
       expect(seen[0]).toEqual({
         path: "/apache.rocketmq.v2.MessagingService/SendMessage",
         contentType: "application/grpc",
@@ -67,11 +72,25 @@ describe("H2Pipe", () => {
     }
   });
 
-  test("a header block encodes long paths with multi-byte HPACK lengths", () => {
+  test("header blocks: literals with incremental indexing once, then indexed fields; long lengths", () => {
+    const encoder = new HeaderEncoder();
     const path = `/${"x".repeat(300)}`;
-    const block = requestHeaderBlock(path, "127.0.0.1:1");
-    // 0x04 = :path literal, then the length 301 as 7-bit prefix 127 + continuation bytes 174, 1.
-    expect(Array.from(block.subarray(2, 6))).toEqual([0x04, 0x7f, 174, 1]);
+    const first = encoder.block(path, "127.0.0.1:1");
+    // 0x44 = :path (static 4) with incremental indexing, then the length 301: 7-bit prefix 127 + 174, 1.
+    expect(Array.from(first.subarray(2, 6))).toEqual([0x44, 0x7f, 174, 1]);
+    // Second time: :method, :scheme, then the four entries by dynamic index (te newest = 62, :path = 65).
+    expect(Array.from(encoder.block(path, "127.0.0.1:1"))).toEqual([
+      0x83,
+      0x86,
+      0x80 | 65,
+      0x80 | 64,
+      0x80 | 63,
+      0x80 | 62,
+    ]);
+    // A table too small to index: literals without indexing, every time.
+    const plain = new HeaderEncoder(0);
+    plain.block("/a", "h");
+    expect(plain.block("/a", "h")[2]).toBe(0x04);
   });
 
   test("calls fail once the pipe is closed", async () => {

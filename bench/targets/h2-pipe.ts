@@ -1,7 +1,7 @@
 /**
  * A lean HTTP/2 (h2c) gRPC client for the proxy generators, on one Bun socket: Bun's node:http2 client spends
  * about as much CPU per call as the proxy itself (one stream object, listeners and a socket flush per call), which
- * on two shared cores takes the CPU the proxy would use. Here a call is a HEADERS frame from a cached header block
+ * on two shared cores takes the CPU the proxy would use. Here a call is a HEADERS frame of indexed header fields
  * and one DATA frame, every frame of an event-loop turn goes out in one write, and the response is read from its
  * DATA frames.
  *
@@ -25,7 +25,12 @@ const FrameType = {
   WINDOW_UPDATE: 8,
 } as const;
 const Flag = { END_STREAM: 0x1, ACK: 0x1, END_HEADERS: 0x4, PADDED: 0x8 } as const;
-const Setting = { MAX_CONCURRENT_STREAMS: 3, INITIAL_WINDOW_SIZE: 4, MAX_FRAME_SIZE: 5 } as const;
+const Setting = {
+  HEADER_TABLE_SIZE: 1,
+  MAX_CONCURRENT_STREAMS: 3,
+  INITIAL_WINDOW_SIZE: 4,
+  MAX_FRAME_SIZE: 5,
+} as const;
 /** What we let the server send before a WINDOW_UPDATE: per stream, and for the connection (topped up). */
 const RECEIVE_WINDOW = 16 * 1024 * 1024;
 const CONNECTION_WINDOW = 1 << 30;
@@ -49,21 +54,47 @@ function hpackString(s: string): number[] {
   return [...hpackInt(bytes.length, 7, 0), ...bytes];
 }
 
-/** A request header block: static-table entries, literals never indexed (so no dynamic table to keep). */
-export function requestHeaderBlock(path: string, authority: string): Uint8Array {
-  return Uint8Array.from([
-    0x83, // :method POST (static 3)
-    0x86, // :scheme http (static 6)
-    ...hpackInt(4, 4, 0x00), // :path, name from static 4, literal without indexing
-    ...hpackString(path),
-    ...hpackInt(1, 4, 0x00), // :authority (static 1)
-    ...hpackString(authority),
-    ...hpackInt(31, 4, 0x00), // content-type (static 31)
-    ...hpackString("application/grpc"),
-    0x00, // te, a new name
-    ...hpackString("te"),
-    ...hpackString("trailers"),
-  ]);
+/**
+ * HPACK for the request headers, as gRPC clients do it: each header is sent once as a literal with incremental
+ * indexing and by its dynamic-table index from then on, so the server decodes a handful of bytes per call. Only
+ * inserts, never evicts (the few entries stay far below the 4096-byte table); a server that allows a smaller
+ * table gets literals that are never indexed.
+ */
+export class HeaderEncoder {
+  /** Newest first, as HPACK numbers them (62 = newest). */
+  private readonly table: string[] = [];
+  private size = 0;
+
+  constructor(private readonly maxTableSize = 4096) {}
+
+  /** `staticName`: index of the header's name in the static table, or 0 for a new name. */
+  private field(out: number[], staticName: number, name: string, value: string): void {
+    const key = `${name}\u0000${value}`;
+    const at = this.table.indexOf(key);
+    if (at >= 0) {
+      out.push(...hpackInt(62 + at, 7, 0x80));
+      return;
+    }
+    const entrySize = name.length + value.length + 32;
+    const index = this.size + entrySize <= this.maxTableSize;
+    const pattern = index ? 0x40 : 0x00;
+    out.push(...hpackInt(staticName, index ? 6 : 4, pattern));
+    if (staticName === 0) out.push(...hpackString(name));
+    out.push(...hpackString(value));
+    if (index) {
+      this.table.unshift(key);
+      this.size += entrySize;
+    }
+  }
+
+  block(path: string, authority: string): Uint8Array {
+    const out = [0x83, 0x86]; // :method POST, :scheme http (static 3 and 6)
+    this.field(out, 4, ":path", path);
+    this.field(out, 1, ":authority", authority);
+    this.field(out, 31, "content-type", "application/grpc");
+    this.field(out, 0, "te", "trailers");
+    return Uint8Array.from(out);
+  }
 }
 
 interface Stream {
@@ -97,7 +128,7 @@ export class H2Pipe implements RpcTransport {
   private peerMaxFrame = 16_384;
   private peerMaxStreams = Number.POSITIVE_INFINITY;
   private failure: Error | undefined;
-  private readonly blocks = new Map<string, Uint8Array>();
+  private encoder = new HeaderEncoder();
 
   private constructor(private readonly authority: string) {}
 
@@ -163,16 +194,11 @@ export class H2Pipe implements RpcTransport {
   }
 
   private openStream(s: Stream): void {
-    const method = s.method;
     s.id = this.nextId;
     this.nextId += 2;
     s.sendWindow = this.peerInitialWindow;
     this.streams.set(s.id, s);
-    let block = this.blocks.get(method);
-    if (!block) {
-      block = requestHeaderBlock(`/${MessagingService.typeName}/${method}`, this.authority);
-      this.blocks.set(method, block);
-    }
+    const block = this.encoder.block(`/${MessagingService.typeName}/${s.method}`, this.authority);
     this.frame(FrameType.HEADERS, Flag.END_HEADERS, s.id, block);
     if (!this.sendData(s)) this.waitingData.push(s);
   }
@@ -298,6 +324,8 @@ export class H2Pipe implements RpcTransport {
             for (const s of this.streams.values()) s.sendWindow += delta;
           } else if (id === Setting.MAX_FRAME_SIZE) this.peerMaxFrame = value;
           else if (id === Setting.MAX_CONCURRENT_STREAMS) this.peerMaxStreams = value;
+          // A server announces a smaller table in its first SETTINGS: from then on, literals that are never indexed.
+          else if (id === Setting.HEADER_TABLE_SIZE && value < 4096) this.encoder = new HeaderEncoder(0);
         }
         this.frame(FrameType.SETTINGS, Flag.ACK, 0, new Uint8Array(0));
         this.sendWaiting();
