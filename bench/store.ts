@@ -38,10 +38,8 @@ const root = fs.mkdtempSync(path.join(os.tmpdir(), "bunmq-bench-store-"));
 const cleanup = () => {
   if (!keep) fs.rmSync(root, { recursive: true, force: true });
 };
-process.on("SIGINT", () => {
-  cleanup();
-  process.exit(130);
-});
+process.on("exit", cleanup); // also after a failure: the temp folder holds gigabytes
+process.on("SIGINT", () => process.exit(130));
 
 const results: Record<string, number> = {};
 const say = (line: string) => console.log(line);

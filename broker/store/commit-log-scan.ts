@@ -1,9 +1,4 @@
-import {
-  BLANK_MAGIC_CODE,
-  checkMessageRecord,
-  MESSAGE_MAGIC_CODE,
-  type RecordLayout,
-} from "../../proto/message/index.ts";
+import { checkMessageRecord, MESSAGE_MAGIC_CODE, type RecordLayout } from "../../proto/message/index.ts";
 import type { CommitLog } from "./commit-log.ts";
 
 const CHUNK = 8 * 1024 * 1024;
