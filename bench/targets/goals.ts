@@ -34,15 +34,15 @@ const WHY = {
     "response and TextDecoder calls per header field (see Remoting: where the broker's time goes); the engine " +
     "alone appends several times faster",
   w1Proxy:
-    "Bun's node:http2 flushes the socket once per response stream and a gRPC call costs the proxy several times " +
-    "a remoting request (see Proxy: where the proxy's time goes); the generator's HTTP/2 client takes about as " +
-    "much CPU again from the same two cores",
+    "every gRPC call costs the proxy protobuf decoding and encoding and its HTTP/2 framing on top of the broker's " +
+    "send (see Proxy: where the proxy's time goes), all on one event loop, while the generators take CPU from the " +
+    "same two cores",
   w2Remoting:
     "each pulled record is decoded into a MessageExt only to send back its raw bytes, and every response is its " +
     "own write(2) (see Remoting: where the broker's time goes)",
   w2Proxy:
     "every ReceiveMessage is a pop (checkpoint written ahead to the revive log) plus an AckMessage (an ack record " +
-    "per message), behind the same per-call HTTP/2 cost as W1 (see Proxy)",
+    "per message) and encodes each message with protobuf-es's generic writer (see Proxy)",
   w3:
     "the tail follows the shared machine: stalls of the event loop (GC, a slow fdatasync in SYNC_FLUSH) delay " +
     "every message queued behind them; through the proxy the HTTP/2 layer adds its per-call cost",

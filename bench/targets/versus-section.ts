@@ -215,7 +215,7 @@ export function summarySection(r: VersusReport): string {
         ? ` Missed (by how much and why: "bunmq vs peers", Targets): ${goals(missed)}.`
         : ""),
     "",
-    "Where the time goes: a write(2) per remoting response and per-field header decoding in the broker, Bun's " +
-      "node:http2 per-stream flush in the proxy; the sections Remoting and Proxy give the profiles and the fixes.",
+    "Where the time goes: a write(2) per remoting response and per-field header decoding in the broker; protobuf " +
+      "encoding and HTTP/2 framing in the proxy. The sections Remoting and Proxy give the profiles and the fixes.",
   ].join("\n");
 }
