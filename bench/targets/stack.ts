@@ -139,7 +139,12 @@ export class BunmqStack {
         this.addrs = { namesrv, broker, grpcPort: 0, httpPort: 0 };
       }
     }
-    await this.waitServing();
+    try {
+      await this.waitServing();
+    } catch (err) {
+      // Name what each role logged: a role that never listens may still be running.
+      throw new Error(`${(err as Error).message}\n--- role logs:\n${this.tails()}`);
+    }
     return performance.now() - t0;
   }
 
