@@ -196,10 +196,9 @@ export class GrpcServer {
   }
 
   #onStream(stream: H2Stream, peer: string): void {
-    const h = stream.headers;
-    const path = h[":path"] ?? "";
-    const contentType = h["content-type"] ?? "";
-    if (h[":method"] !== "POST" || !contentType.startsWith("application/grpc")) {
+    const path = stream.header(":path") ?? "";
+    const contentType = stream.header("content-type") ?? "";
+    if (stream.header(":method") !== "POST" || !contentType.startsWith("application/grpc")) {
       stream.respond(
         encodeHeaderBlock([
           [":status", "415"],
@@ -235,15 +234,27 @@ export function encodeGrpcMessage(message: string): string {
   return out;
 }
 
-const TIMEOUT = /^(\d{1,8})([HMSmun])$/;
-const TIMEOUT_UNIT_MS = { H: 3_600_000, M: 60_000, S: 1000, m: 1, u: 0.001, n: 0.000001 } as const;
+const TIMEOUT_UNIT_MS: Record<string, number> = {
+  H: 3_600_000,
+  M: 60_000,
+  S: 1000,
+  m: 1,
+  u: 0.001,
+  n: 0.000001,
+};
 
 /** grpc-timeout: an integer of at most 8 digits and a unit (H, M, S, m, u, n). */
 export function parseGrpcTimeout(value: string | undefined): number | undefined {
-  if (!value) return undefined;
-  const m = TIMEOUT.exec(value);
-  if (!m) return undefined;
-  return Number(m[1]) * TIMEOUT_UNIT_MS[m[2] as keyof typeof TIMEOUT_UNIT_MS];
+  if (!value || value.length < 2 || value.length > 9) return undefined;
+  const factor = TIMEOUT_UNIT_MS[value[value.length - 1]];
+  if (factor === undefined) return undefined;
+  let n = 0;
+  for (let i = 0; i < value.length - 1; i++) {
+    const d = value.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return undefined;
+    n = n * 10 + d;
+  }
+  return n * factor;
 }
 
 /** One RPC on one HTTP/2 stream. */
@@ -265,10 +276,9 @@ class Call {
     peer: string,
     readonly live: Set<Call>,
   ) {
-    const headers = stream.headers;
-    const timeoutMs = parseGrpcTimeout(headers["grpc-timeout"]);
+    const timeoutMs = parseGrpcTimeout(stream.header("grpc-timeout"));
     this.#context = createCallContext({
-      header: (name) => headers[name],
+      header: (name) => stream.header(name),
       signal: () => this.#signal(),
       timeoutMs,
       protocol: "grpc",
@@ -363,9 +373,15 @@ class Call {
     if (this.#finished) return undefined;
     const input = this.route.method.input;
     try {
+      // The usual request: one whole uncompressed message in one DATA frame, decoded without a decoder.
+      if (this.#decoder === undefined && chunk.byteLength >= 5 && chunk[0] === 0) {
+        const length = ((chunk[1] << 24) | (chunk[2] << 16) | (chunk[3] << 8) | chunk[4]) >>> 0;
+        if (length === chunk.byteLength - 5 && length <= this.options.maxMessageSize)
+          return [fromBinary(input, chunk.subarray(5))];
+      }
       this.#decoder ??= createFrameDecoder({
         maxMessageSize: this.options.maxMessageSize,
-        encoding: this.stream.headers["grpc-encoding"],
+        encoding: this.stream.header("grpc-encoding"),
       });
       const out: Message[] = [];
       for (const bytes of this.#decoder.push(chunk)) out.push(fromBinary(input, bytes));

@@ -49,8 +49,8 @@ export interface H2ConnectionOptions {
 
 /** One request stream. Handlers are called synchronously as frames arrive. */
 export class H2Stream {
-  /** Request headers by lowercase name (the first value of a repeated one). */
-  readonly headers: Record<string, string>;
+  /** Request header fields in order, names lowercase as HTTP/2 requires. */
+  readonly fields: HeaderList;
   /** Sum of name + value + 32 over the request headers (RFC 9113 6.5.2). */
   readonly headerListSize: number;
   onData: ((chunk: Uint8Array) => void) | undefined;
@@ -72,16 +72,22 @@ export class H2Stream {
 
   constructor(
     readonly id: number,
-    headers: Record<string, string>,
+    fields: HeaderList,
     headerListSize: number,
     private readonly connection: H2Connection,
     sendWindow: number,
     recvWindow: number,
   ) {
-    this.headers = headers;
+    this.fields = fields;
     this.headerListSize = headerListSize;
     this.sendWindow = sendWindow;
     this.recvWindow = recvWindow;
+  }
+
+  /** The first value of a request header; a scan beats building a map for the few a call reads. */
+  header(name: string): string | undefined {
+    for (const [n, v] of this.fields) if (n === name) return v;
+    return undefined;
   }
 
   get headersSent(): boolean {
@@ -498,15 +504,11 @@ export class H2Connection {
       this.#queue(rstFrame(streamId, ErrorCode.REFUSED_STREAM));
       return;
     }
-    const headers: Record<string, string> = {};
     let size = 0;
-    for (const [name, value] of fields) {
-      size += name.length + value.length + 32;
-      if (!(name in headers)) headers[name] = value;
-    }
+    for (const [name, value] of fields) size += name.length + value.length + 32;
     const stream = new H2Stream(
       streamId,
-      headers,
+      fields,
       size,
       this,
       this.#peerInitialWindow,
@@ -588,7 +590,7 @@ export class H2Connection {
     stream.closed = true;
     this.#streams.delete(stream.id);
     this.#blocked.delete(stream);
-    for (const w of stream.drainWaiters.splice(0)) w();
+    if (stream.drainWaiters.length > 0) for (const w of stream.drainWaiters.splice(0)) w();
     if (aborted) stream.onAbort?.();
     this.#checkIdle();
   }

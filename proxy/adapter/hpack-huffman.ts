@@ -11,6 +11,16 @@ const EOS = 256;
 export interface HuffmanTree {
   /** children[2 * node + bit]: the next node, or -(symbol + 1) at a leaf; 0 = no such code. */
   children: Int32Array;
+  /**
+   * The same code walked 4 bits at a time: for state (node) and nibble, `next` is the node reached (after
+   * emitting `emit` - 1 when `emit` > 0; no code is shorter than 5 bits, so a nibble ends at most one symbol),
+   * and `fail` marks an invalid code or EOS. `accepting[node]`: a string may end here (padding is a prefix
+   * of EOS: at most 7 bits, all ones).
+   */
+  next: Uint16Array;
+  emit: Uint16Array;
+  fail: Uint8Array;
+  accepting: Uint8Array;
 }
 
 /** The symbol -> [code, length] table, built from the lengths (exported for tests). */
@@ -44,7 +54,46 @@ export function createHuffmanTree(): HuffmanTree {
       }
     }
   });
-  return { children };
+  // Nibble tables over the internal nodes; a node's depth and whether its path is all ones decide acceptance.
+  const next = new Uint16Array(nodes * 16);
+  const emit = new Uint16Array(nodes * 16);
+  const fail = new Uint8Array(nodes * 16);
+  const accepting = new Uint8Array(nodes);
+  const depth = new Uint8Array(nodes);
+  const ones = new Uint8Array(nodes);
+  ones[0] = 1;
+  for (let node = 0; node < nodes; node++)
+    for (const b of [0, 1]) {
+      const child = children[2 * node + b];
+      if (child > 0) {
+        depth[child] = depth[node] + 1;
+        ones[child] = ones[node] & b;
+      }
+    }
+  for (let node = 0; node < nodes; node++) {
+    accepting[node] = depth[node] <= 7 && ones[node] === 1 ? 1 : 0;
+    for (let nibble = 0; nibble < 16; nibble++) {
+      let at = node;
+      let sym = 0;
+      let bad = 0;
+      for (let bit = 3; bit >= 0; bit--) {
+        const c = children[2 * at + ((nibble >> bit) & 1)];
+        if (c === 0 || c === -(EOS + 1)) {
+          bad = 1;
+          break;
+        }
+        if (c < 0) {
+          sym = -c; // symbol + 1
+          at = 0;
+        } else at = c;
+      }
+      const i = node * 16 + nibble;
+      next[i] = at;
+      emit[i] = sym;
+      fail[i] = bad;
+    }
+  }
+  return { children, next, emit, fail, accepting };
 }
 
 export class HuffmanError extends Error {}
@@ -54,29 +103,20 @@ export class HuffmanError extends Error {}
  * an EOS symbol inside the string is an error (RFC 7541 5.2).
  */
 export function decodeHuffman(tree: HuffmanTree, bytes: Uint8Array, start: number, end: number): string {
-  const { children } = tree;
+  const { next, emit, fail, accepting } = tree;
   let out = "";
   let node = 0;
-  let depth = 0; // bits consumed since the last symbol
-  let allOnes = true;
   for (let i = start; i < end; i++) {
     const byte = bytes[i];
-    for (let bit = 7; bit >= 0; bit--) {
-      const b = (byte >> bit) & 1;
-      const next = children[2 * node + b];
-      if (next === 0) throw new HuffmanError("invalid Huffman code");
-      depth++;
-      allOnes &&= b === 1;
-      if (next < 0) {
-        const symbol = -next - 1;
-        if (symbol === EOS) throw new HuffmanError("EOS in a Huffman-coded string");
-        out += String.fromCharCode(symbol);
-        node = 0;
-        depth = 0;
-        allOnes = true;
-      } else node = next;
-    }
+    let t = node * 16 + (byte >> 4);
+    if (fail[t]) throw new HuffmanError("invalid Huffman code or EOS in a string");
+    if (emit[t]) out += String.fromCharCode(emit[t] - 1);
+    node = next[t];
+    t = node * 16 + (byte & 15);
+    if (fail[t]) throw new HuffmanError("invalid Huffman code or EOS in a string");
+    if (emit[t]) out += String.fromCharCode(emit[t] - 1);
+    node = next[t];
   }
-  if (depth > 7 || !allOnes) throw new HuffmanError("invalid Huffman padding");
+  if (!accepting[node]) throw new HuffmanError("invalid Huffman padding");
   return out;
 }

@@ -85,8 +85,9 @@ const ENTRY_OVERHEAD = 32;
 /** One connection's request-side decoder; its dynamic table lives as long as the connection. */
 export class HpackDecoder {
   readonly #huffman: HuffmanTree;
-  /** Newest first: dynamic index 62 is entries[0]. */
-  #entries: [string, string][] = [];
+  /** Oldest first from #first on: dynamic index 62 is the last entry (a queue, so inserts and evictions are O(1)). */
+  #entries: (readonly [string, string])[] = [];
+  #first = 0;
   #size = 0;
   #maxSize: number;
   readonly #limit: number;
@@ -147,7 +148,7 @@ export class HpackDecoder {
       } else if (b & 0x40) {
         const index = int(6);
         const name = index === 0 ? str() : this.#entry(index)[0];
-        const field: [string, string] = [name, str()];
+        const field = [name, str()] as const;
         this.#insert(field);
         out.push(field);
         sawField = true;
@@ -172,28 +173,33 @@ export class HpackDecoder {
   #entry(index: number): readonly [string, string] {
     if (index === 0) throw new HpackError("header index 0");
     if (index <= STATIC_TABLE.length) return STATIC_TABLE[index - 1];
-    const e = this.#entries[index - STATIC_TABLE.length - 1];
-    if (!e) throw new HpackError(`header index ${index} is not in the table`);
-    return e;
+    const at = this.#entries.length - (index - STATIC_TABLE.length);
+    if (at < this.#first) throw new HpackError(`header index ${index} is not in the table`);
+    return this.#entries[at];
   }
 
-  #insert(field: [string, string]): void {
+  #insert(field: readonly [string, string]): void {
     const size = field[0].length + field[1].length + ENTRY_OVERHEAD;
     if (size > this.#maxSize) {
       // An entry larger than the table empties it and is not added (RFC 7541 4.4).
       this.#entries = [];
+      this.#first = 0;
       this.#size = 0;
       return;
     }
     this.#evict(size);
-    this.#entries.unshift(field);
+    this.#entries.push(field);
     this.#size += size;
   }
 
   #evict(room: number): void {
-    while (this.#size + room > this.#maxSize && this.#entries.length > 0) {
-      const [name, value] = this.#entries.pop()!;
+    while (this.#size + room > this.#maxSize && this.#first < this.#entries.length) {
+      const [name, value] = this.#entries[this.#first++];
       this.#size -= name.length + value.length + ENTRY_OVERHEAD;
+    }
+    if (this.#first > 64 && this.#first * 2 > this.#entries.length) {
+      this.#entries = this.#entries.slice(this.#first);
+      this.#first = 0;
     }
   }
 }

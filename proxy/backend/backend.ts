@@ -196,6 +196,8 @@ export interface Backend {
   getTopicRoute(topic: string): Promise<TopicRoute>;
   /** A consumer group's settings; MqError SUBSCRIPTION_GROUP_NOT_EXIST when the broker does not know it. */
   getConsumerGroup(consumerGroup: string): Promise<ConsumerGroupInfo>;
+  /** Refuses a subscription whose filter the broker cannot compile (MqError SUBSCRIPTION_PARSE_FAILED). */
+  checkSubscription(consumerGroup: string, topic: string, filter: FilterSpec): Promise<void>;
   sendMessage(brokerName: string, message: MessageToSend): Promise<SendResult>;
   /** Pops with long polling: resolves when messages arrive, pollTime passes, or `signal` aborts. */
   popMessage(brokerName: string, request: PopRequest, signal?: AbortSignal): Promise<PopResult>;

@@ -28,6 +28,7 @@ import type {
   ConsumerGroupInfo,
   DeadLetterRequest,
   EndTransactionRequest,
+  FilterSpec,
   MessageToSend,
   PopRequest,
   PopResult,
@@ -171,6 +172,22 @@ export class ClusterBackend implements Backend {
     }
     this.#messageTypes.set(topic, { type, at: this.#now() });
     return type;
+  }
+
+  /** CHECK_CLIENT_CONFIG to a master holding the topic, as a Java push consumer does for SQL92 at start. */
+  async checkSubscription(consumerGroup: string, topic: string, filter: FilterSpec): Promise<void> {
+    const route = await this.#routes.get(topic);
+    const brokerName = route.queueDatas[0]?.brokerName;
+    if (brokerName === undefined)
+      throw new MqError(ResponseCode.TOPIC_NOT_EXIST, `no route for topic ${topic}`);
+    const body = new TextEncoder().encode(
+      JSON.stringify({
+        clientId: "",
+        group: consumerGroup,
+        subscriptionData: { topic, subString: filter.expression, expressionType: filter.expressionType },
+      }),
+    );
+    ensureResponseCode(await this.#invoke(brokerName, topic, RequestCode.CHECK_CLIENT_CONFIG, {}, body));
   }
 
   async getConsumerGroup(consumerGroup: string): Promise<ConsumerGroupInfo> {

@@ -10,6 +10,7 @@ import type {
   ConsumerGroupInfo,
   DeadLetterRequest,
   EndTransactionRequest,
+  FilterSpec,
   MessageToSend,
   PopRequest,
   PopResult,
@@ -86,6 +87,10 @@ export function createLocalBackend(options: LocalBackendOptions): Backend {
         consumeMessageOrderly: g?.consumeMessageOrderly ?? false,
         retryMaxTimes: g?.retryMaxTimes ?? 16,
       };
+    },
+
+    checkSubscription(consumerGroup: string, topic: string, filter: FilterSpec): Promise<void> {
+      return broker.checkSubscription(consumerGroup, topic, filter);
     },
 
     async sendMessage(brokerName: string, m: MessageToSend): Promise<SendResult> {

@@ -7,6 +7,7 @@ import { okStatus, status, statusOf } from "../status.ts";
 import { wrapBrokerToken } from "./broker-token.ts";
 import type { CallContext } from "./context.ts";
 import type { RpcEnv } from "./env.ts";
+import { filterSpecOf, isFilterSpec } from "./filter.ts";
 import { registrationOf } from "./heartbeat.ts";
 import { toV2Message } from "./message-view.ts";
 import { checkClientId, checkGroup, checkTopic } from "./validate.ts";
@@ -37,6 +38,12 @@ export function telemetry(env: RpcEnv) {
         if (bad) return statusCommand(bad);
         try {
           group = await env.backend.getConsumerGroup(sub.group!.name);
+          // A filter the broker cannot compile is refused here, at subscribe time, not at the first receive.
+          for (const entry of sub.subscriptions) {
+            const filter = filterSpecOf(entry.expression);
+            if (!isFilterSpec(filter)) return statusCommand(filter);
+            await env.backend.checkSubscription(sub.group!.name, entry.topic!.name, filter);
+          }
         } catch (err) {
           return statusCommand(statusOf(err));
         }
