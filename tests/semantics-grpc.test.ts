@@ -15,6 +15,7 @@ import {
   EndTransactionRequestSchema,
   FilterType,
   MessagingService,
+  ReceiveMessageRequestSchema,
   SendMessageRequestSchema,
   TransactionResolution,
   TransactionSource,
@@ -593,12 +594,27 @@ describe("filters evaluated on the broker", () => {
   }, 30_000);
 
   test("a receive with an illegal SQL92 expression is refused with an error naming the problem", async () => {
-    const c = await simpleConsumer("sem-filter-bad-recv-g", "sem-filter", sql("color = "));
-    const err = await c.receive(16, 5000).then(
-      () => undefined,
-      (e: Error) => e,
+    // The SDK can no longer start with a bad filter (refused at subscribe time, below), so a raw client that
+    // skips Telemetry asks ReceiveMessage directly, as a browser would.
+    const client = createClient(
+      MessagingService,
+      createGrpcTransport({ baseUrl: `http://${stack.endpoint}` }),
     );
-    expect(err?.message).toMatch(/SQL92 parse error at \d+: expected a value after/);
+    const statuses: { code: Code; message: string }[] = [];
+    for await (const part of client.receiveMessage(
+      create(ReceiveMessageRequestSchema, {
+        group: { name: "sem-filter-bad-recv-g" },
+        messageQueue: { topic: { name: "sem-filter" }, id: 0 },
+        filterExpression: { type: FilterType.SQL, expression: "color = " },
+        batchSize: 16,
+        invisibleDuration: { seconds: 10n },
+        longPollingTimeout: { seconds: 1n },
+      }),
+    )) {
+      if (part.content.case === "status") statuses.push(part.content.value);
+    }
+    expect(statuses[0]?.code).toBe(Code.ILLEGAL_FILTER_EXPRESSION);
+    expect(statuses[0]?.message).toMatch(/SQL92 parse error at \d+: expected a value after/);
   }, 20_000);
 
   test("an illegal SQL92 expression is refused at subscribe time with an error naming the problem", async () => {

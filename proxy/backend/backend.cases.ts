@@ -115,6 +115,18 @@ export function runBackendCases(name: string, setup: () => Promise<BackendFixtur
       });
     });
 
+    test("checks a subscription's filter: a valid one passes, a bad SQL92 one is SUBSCRIPTION_PARSE_FAILED", async () => {
+      const topic = `${name}-sub`;
+      await f.createTopic(topic);
+      await b.checkSubscription(`${name}-g`, topic, {
+        expressionType: "SQL92",
+        expression: "a > 1 AND b = 'x'",
+      });
+      await b.checkSubscription(`${name}-g`, topic, { expressionType: "TAG", expression: "A || B" });
+      const bad = b.checkSubscription(`${name}-g`, topic, { expressionType: "SQL92", expression: "a >" });
+      expect(await refusedWith(bad)).toBe(ResponseCode.SUBSCRIPTION_PARSE_FAILED);
+    });
+
     test("sends, pops and acks; each receipt handle names the broker", async () => {
       const topic = `${name}-basic`;
       await f.createTopic(topic);
