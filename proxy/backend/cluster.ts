@@ -57,6 +57,12 @@ export interface ClusterBackendOptions {
   namesrvAddr: string;
   routeRefreshIntervalMillis: number;
   requestTimeoutMillis: number;
+  /**
+   * How often every registered client is re-announced to every master (HEART_BEAT). A broker that restarted
+   * forgets its producers, and transaction check-backs need one; waiting for the SDK's own 10 s heartbeat
+   * would stall them. Defaults to 5000.
+   */
+  brokerHeartbeatIntervalMillis?: number;
   logger: Logger;
   now?: () => number;
 }
@@ -98,6 +104,7 @@ export class ClusterBackend implements Backend {
   readonly #groups = new Map<string, { info: ConsumerGroupInfo; at: number }>();
   readonly #clients = new Map<string, ClientRegistration>();
   readonly #listeners = new Set<(check: TransactionCheck) => void>();
+  readonly #heartbeatTimer: ReturnType<typeof setInterval>;
 
   constructor(options: ClusterBackendOptions) {
     this.#options = options;
@@ -110,6 +117,10 @@ export class ClusterBackend implements Backend {
       this.#onCheckTransaction(cmd.extFields, cmd.body, ctx.remoteAddress);
       return createResponse(cmd, ResponseCode.SUCCESS);
     });
+    this.#heartbeatTimer = setInterval(() => {
+      for (const registration of this.#clients.values()) void this.#heartbeat(registration);
+    }, options.brokerHeartbeatIntervalMillis ?? 5000);
+    this.#heartbeatTimer.unref?.();
     this.#routes = new RouteCache({
       client: this.#client,
       namesrvAddrs: options.namesrvAddr
@@ -498,6 +509,10 @@ export class ClusterBackend implements Backend {
 
   async registerClient(registration: ClientRegistration): Promise<void> {
     this.#clients.set(registration.clientId, registration);
+    await this.#heartbeat(registration);
+  }
+
+  async #heartbeat(registration: ClientRegistration): Promise<void> {
     const body = encodeJsonBody({
       clientID: registration.clientId,
       producerDataSet: registration.producerGroups.map((groupName) => ({ groupName })),
@@ -587,6 +602,7 @@ export class ClusterBackend implements Backend {
   }
 
   async close(): Promise<void> {
+    clearInterval(this.#heartbeatTimer);
     this.#routes.close();
     this.#listeners.clear();
     await this.#client.close();
