@@ -40,6 +40,7 @@ beforeAll(async () => {
   await api.createTopic({ topic: "cl-fifo", messageType: "FIFO" });
   await api.createSubscriptionGroup({ groupName: "cl-fifo-g", consumeMessageOrderly: true });
   await api.createTopic({ topic: "cl-normal" });
+  await api.createTopic({ topic: "cl-multi" });
   await broker.broker.registerNow();
   backend = createClusterBackend({
     namesrvAddr: ns.addr,
@@ -100,6 +101,22 @@ async function receiveN(c: SimpleConsumer, n: number, invisibleMs: number, timeo
   );
   return got;
 }
+
+describe("SDK start-up against a Cluster-mode proxy", () => {
+  test("a producer with several topics starts (the proxy repeats its Settings reply)", async () => {
+    const q = new Producer({
+      endpoints: endpoint(),
+      namespace: "",
+      topics: ["cl-multi", "cl-fifo", "cl-normal"],
+      logger: sdkLogger,
+    });
+    clients.push(q);
+    const started = await Promise.race([q.startup().then(() => true), Bun.sleep(10_000).then(() => false)]);
+    expect(started).toBe(true);
+    const receipt = await q.send({ topic: "cl-multi", tag: "multi", body: Buffer.from("multi") });
+    expect(receipt.messageId).toBeTruthy();
+  }, 20_000);
+});
 
 describe("a broker restart behind a Cluster-mode proxy", () => {
   test("delayed, unacked and FIFO messages and filters all survive it", async () => {

@@ -12,6 +12,8 @@ import { registrationOf } from "./heartbeat.ts";
 import { toV2Message } from "./message-view.ts";
 import { checkClientId, checkGroup, checkTopic } from "./validate.ts";
 
+const SETTINGS_REPEAT_MS = 500;
+
 const statusCommand = (s: ReturnType<typeof status>) => create(TelemetryCommandSchema, { status: s });
 
 /**
@@ -82,9 +84,16 @@ export function telemetry(env: RpcEnv) {
       try {
         for await (const command of requests) {
           env.sessions.touch(call.clientId);
-          if (command.command.case === "settings")
-            outbox.push(await onSettings(call.clientId, command.command.value));
-          else
+          if (command.command.case === "settings") {
+            const reply = await onSettings(call.clientId, command.command.value);
+            outbox.push(reply);
+            // The Node SDK's startup can miss a Settings reply that lands before its last QueryRoute returns
+            // (it then waits forever); a second copy shortly after is harmless and un-sticks it.
+            if (reply.command.case === "settings") {
+              const again = setTimeout(() => outbox.push(reply), SETTINGS_REPEAT_MS);
+              call.signal.addEventListener("abort", () => clearTimeout(again), { once: true });
+            }
+          } else
             env.logger.debug({ clientId: call.clientId, command: command.command.case }, "telemetry command");
         }
       } catch (err) {
