@@ -203,6 +203,17 @@ export class Broker {
 
   async start(): Promise<void> {
     if (this.running) return;
+    // Said plainly rather than ignored: these keys name features this broker does not have yet.
+    if (this.config.enableControllerMode)
+      throw new Error(
+        "enableControllerMode=true is not supported by this broker yet (the controller role exists; " +
+          "broker-side election arrives with replication)",
+      );
+    if (this.config.brokerRole === "SLAVE" || this.config.brokerId !== 0)
+      this.logger.warn(
+        { brokerRole: this.config.brokerRole, brokerId: this.config.brokerId },
+        "replication from the master is not implemented yet: this broker serves only what is written to it",
+      );
     const undo: Array<() => unknown> = [() => this.server.close()];
     try {
       await this.open(undo);
