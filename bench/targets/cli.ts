@@ -88,18 +88,45 @@ export function pickTargets<T extends { name: string }>(all: T[], only: string[]
 export interface RunInfo {
   date: string;
   command: string;
+  /** The bunmq code measured: a commit, "+ uncommitted changes" when the server folders differ from it. */
+  revision: string;
   machine: MachineInfo;
   loadAverage: { start: number; end: number };
 }
 
-export function startRun(command: string): { finish(): RunInfo } {
-  const date = new Date().toISOString().slice(0, 10);
-  const machine = machineInfo(tmpdir());
-  const start = loadavg()[0]!;
-  return { finish: () => ({ date, command, machine, loadAverage: { start, end: loadavg()[0]! } }) };
+const repoRoot = new URL("../../", import.meta.url).pathname;
+
+/**
+ * BUNMQ_BENCH_REVISION names the code when the bench runs from an exported snapshot (no .git); otherwise git
+ * says which commit this checkout is at and whether the server folders have uncommitted changes.
+ */
+function revision(): string {
+  if (process.env.BUNMQ_BENCH_REVISION) return process.env.BUNMQ_BENCH_REVISION;
+  const git = (...args: string[]) => {
+    const r = Bun.spawnSync(["git", "-C", repoRoot, ...args], { stdout: "pipe", stderr: "ignore" });
+    return r.exitCode === 0 ? r.stdout.toString().trim() : undefined;
+  };
+  const head = git("rev-parse", "--short", "HEAD");
+  if (!head) return "unknown";
+  const dirty = git("status", "--porcelain", "--", "broker", "proxy", "proto", "nameserver", "bin", "config");
+  return dirty ? `${head} + uncommitted changes` : head;
 }
 
-const docPath = new URL("../../docs/benchmarks.md", import.meta.url).pathname;
+export function startRun(command: string): { finish(): RunInfo } {
+  const date = new Date().toISOString().slice(0, 10);
+  const rev = revision();
+  const machine = machineInfo(tmpdir());
+  const start = loadavg()[0]!;
+  return {
+    finish: () => ({ date, command, revision: rev, machine, loadAverage: { start, end: loadavg()[0]! } }),
+  };
+}
+
+/** docs/ of this checkout, or BUNMQ_BENCH_DOCS_DIR (a run from a snapshot writes into the working checkout). */
+export const docsDir = process.env.BUNMQ_BENCH_DOCS_DIR
+  ? `${process.env.BUNMQ_BENCH_DOCS_DIR.replace(/\/$/, "")}/`
+  : new URL("../../docs/", import.meta.url).pathname;
+const docPath = `${docsDir}benchmarks.md`;
 
 /**
  * Replaces the given "## " sections of docs/benchmarks.md, re-reading the file right before writing (other
@@ -120,5 +147,3 @@ export function writeDocSections(sections: Record<string, string>, atTop: string
   writeFileSync(docPath, doc);
   console.error(`wrote ${docPath} (${Object.keys(sections).join(", ")})`);
 }
-
-export const docsDir = new URL("../../docs/", import.meta.url).pathname;

@@ -35,7 +35,7 @@ export function runHeader(run: RunInfo, extra: string[] = []): string {
     run.command,
     "```",
     "",
-    `Run ${run.date} on ${m.cpus} CPUs (${m.cpuModel}), ${m.memory} RAM, ${m.kernel}, ${m.os}, disk ${m.disk}, ${m.bun}. ` +
+    `Run ${run.date}, bunmq ${run.revision}, on ${m.cpus} CPUs (${m.cpuModel}), ${m.memory} RAM, ${m.kernel}, ${m.os}, disk ${m.disk}, ${m.bun}. ` +
       `Load average (1 min) from other jobs on the shared machine: ${run.loadAverage.start.toFixed(2)} at the start, ` +
       `${run.loadAverage.end.toFixed(2)} at the end.`,
     ...extra,

@@ -195,7 +195,7 @@ export function summarySection(r: VersusReport): string {
     return [...byGoal].map(([goal, who]) => `${goal}: ${[...new Set(who)].join(", ")}`).join("; ");
   };
   return [
-    `From \`${r.run.command}\` (${r.run.date}, ${r.run.machine.cpus} shared cores, load average ` +
+    `From \`${r.run.command}\` (${r.run.date}, bunmq ${r.run.revision}, ${r.run.machine.cpus} shared cores, load average ` +
       `${r.run.loadAverage.start.toFixed(1)}–${r.run.loadAverage.end.toFixed(1)}); details in the sections below.`,
     "",
     mdTable(
