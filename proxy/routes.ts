@@ -2,6 +2,7 @@ import type { DescMessage, DescMethod, MessageShape } from "@bufbuild/protobuf";
 import { type ConnectRouter, createConnectRouter, type HandlerContext } from "@connectrpc/connect";
 import { MessagingService } from "../proto/v2.ts";
 import { type CallContext, createCallContext } from "./rpc/context.ts";
+import { encodeSendMessageResponse } from "./rpc/send-message-wire.ts";
 import { transportError } from "./status.ts";
 
 type HandlerOf<M> = M extends {
@@ -34,7 +35,13 @@ export type MessagingHandlers = { [K in keyof Methods]: HandlerOf<Methods[K]> };
 
 /** What the native gRPC adapter needs to serve one path. */
 export type Route =
-  | { kind: "unary"; method: DescMethod; handle: (request: unknown, call: CallContext) => Promise<unknown> }
+  | {
+      kind: "unary";
+      method: DescMethod;
+      handle: (request: unknown, call: CallContext) => Promise<unknown>;
+      /** A hand-written encoder of the response, behind `room` spare bytes; toBinary otherwise. */
+      encode?: (response: unknown, room: number) => Uint8Array;
+    }
   | {
       kind: "server_streaming";
       method: DescMethod;
@@ -80,6 +87,11 @@ function guarded(kind: DescMethod["methodKind"], handle: (input: unknown, call: 
   };
 }
 
+// The busiest call's response skips protobuf-es's reflective writer on the native gRPC port.
+const wireEncoders: Record<string, ((response: never, room: number) => Uint8Array) | undefined> = {
+  sendMessage: encodeSendMessageResponse,
+};
+
 /** The single registration point: every MessagingService method, wired for every enabled protocol. */
 export function createRoutes(handlers: MessagingHandlers, options: RoutesOptions): Routes {
   const now = options.now ?? Date.now;
@@ -90,7 +102,8 @@ export function createRoutes(handlers: MessagingHandlers, options: RoutesOptions
   for (const method of MessagingService.methods) {
     const handle = guarded(method.methodKind, byName[method.localName]);
     const path = `/${MessagingService.typeName}/${method.name}`;
-    grpc.set(path, { kind: method.methodKind, method, handle } as Route);
+    const encode = wireEncoders[method.localName];
+    grpc.set(path, { kind: method.methodKind, method, handle, ...(encode ? { encode } : {}) } as Route);
     const call = (ctx: HandlerContext) =>
       createCallContext({
         header: (name) => ctx.requestHeader.get(name),

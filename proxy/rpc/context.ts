@@ -31,13 +31,30 @@ export interface CallContextInit {
 }
 
 export function createCallContext(init: CallContextInit): CallContext {
+  // Headers are read on first use: most calls look at one or two of them, if any.
   const h = (name: string) => (init.header(name) ?? "").trim();
   const signal = init.signal;
+  let clientId: string | undefined;
+  let namespace: string | undefined;
+  let language: string | undefined;
+  let clientVersion: string | undefined;
   return {
-    clientId: h("x-mq-client-id"),
-    namespace: h("x-mq-namespace"),
-    language: h("x-mq-language"),
-    clientVersion: h("x-mq-client-version"),
+    get clientId() {
+      clientId ??= h("x-mq-client-id");
+      return clientId;
+    },
+    get namespace() {
+      namespace ??= h("x-mq-namespace");
+      return namespace;
+    },
+    get language() {
+      language ??= h("x-mq-language");
+      return language;
+    },
+    get clientVersion() {
+      clientVersion ??= h("x-mq-client-version");
+      return clientVersion;
+    },
     get signal() {
       return typeof signal === "function" ? signal() : signal;
     },
