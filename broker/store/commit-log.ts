@@ -1,10 +1,6 @@
+import * as fs from "node:fs";
 import { MqError } from "../../proto/error.ts";
-import {
-  BLANK_MAGIC_CODE,
-  END_FILE_MIN_BLANK_LENGTH,
-  encodeMessageRecord,
-  type MessageRecordFields,
-} from "../../proto/message/index.ts";
+import { BLANK_MAGIC_CODE, END_FILE_MIN_BLANK_LENGTH } from "../../proto/message/index.ts";
 import { ResponseCode } from "../../proto/response-code.ts";
 import type { MappedFile } from "./mapped-file.ts";
 import { MappedFileQueue } from "./mapped-file-queue.ts";
@@ -13,7 +9,7 @@ import type { Preallocate, WillNeed } from "./native-io.ts";
 export interface CommitLogEvents {
   /** Bytes below `offset` reached the OS (pwrite done). */
   onWritten(offset: number): void;
-  /** Bytes below `offset` are on disk (fdatasync done). */
+  /** Bytes below `offset` are on disk (fdatasync, or an O_DSYNC write, done). */
   onFlushed(offset: number): void;
   /** A write or fdatasync failed: nothing more will be accepted. */
   onFailed(err: MqError): void;
@@ -22,20 +18,44 @@ export interface CommitLogEvents {
 export interface CommitLogOptions {
   dir: string;
   segmentSize: number;
-  /** Capacity of the append buffer; at least one largest record. */
+  /** A write is started once this many bytes are buffered (and at the end of every event-loop turn). */
   writeBufferSize: number;
+  /** Capacity of each append buffer: at least writeBufferSize and one largest record. */
+  writeBufferCapacity: number;
+  /** Append buffers: while up to count - 1 of them are being written off the event loop, the next one fills. */
+  writeBufferCount: number;
   preallocate: Preallocate | null;
   /** Read-ahead hint for recovery scans. */
   willNeed: WillNeed | null;
-  /** SYNC_FLUSH: start a group-commit fdatasync after every write. */
-  syncAfterWrite: boolean;
+  /**
+   * SYNC_FLUSH: segments are opened O_DSYNC, so a write returns only once its bytes are on disk (as fdatasync
+   * would make them), and every write runs off the event loop. Writes made while one is in flight are gathered
+   * into the next (group commit).
+   */
+  syncWrites: boolean;
   events: CommitLogEvents;
 }
 
+/** Smaller page-cache writes are made in place: a thread-pool round trip costs more than they do. */
+const ASYNC_WRITE_MIN_BYTES = 64 * 1024;
+
+/** One pwrite of buffered bytes, in submission order. */
+interface WriteRecord {
+  file: MappedFile;
+  /** Offset right after the bytes (after a segment's blank marker: the segment's end). */
+  end: number;
+  lastRecord: number;
+  storeTimestamp: number;
+  done: boolean;
+}
+
 /**
- * The CommitLog writer and reader. A single writer encodes records into one buffer; a microtask writes the buffer
- * with one pwrite, so appends made in the same turn share a syscall. fdatasync runs off the event loop with at most
- * one in flight; everything written before it started is flushed when it completes (group commit).
+ * The CommitLog writer and reader. A single writer encodes records straight into an append buffer (`reserve`,
+ * then `commit`). The buffer is written with one pwrite per event-loop turn, or as soon as `writeBufferSize`
+ * bytes are in it; large writes (all of them with `syncWrites`) run off the event loop while the next buffer
+ * fills, so encoding overlaps the kernel's copy (or the disk). Bytes count as written once every write before
+ * them completed. Without `syncWrites`, fdatasync runs off the event loop on request, one at a time; everything
+ * written before it started is flushed when it completes.
  */
 export class CommitLog {
   readonly queue: MappedFileQueue;
@@ -45,7 +65,7 @@ export class CommitLog {
   nextOffset = 0;
   /** Bytes below this were written to the OS. */
   writtenOffset = 0;
-  /** Bytes below this were fdatasynced. */
+  /** Bytes below this are on disk. */
   flushedOffset = 0;
   /** Store timestamp of the last record written, and of the last one flushed (for the checkpoint). */
   writtenStoreTimestamp = 0;
@@ -54,34 +74,62 @@ export class CommitLog {
   writtenLastRecord = -1;
   flushedLastRecord = -1;
   failure: MqError | null = null;
-  /** fdatasync rounds completed (each may cover many appends). */
+  /** Rounds that made data durable: fdatasyncs, or O_DSYNC writes with `syncWrites` (each may cover many appends). */
   flushCount = 0;
 
   private readonly o: CommitLogOptions;
-  private readonly buf: Uint8Array;
-  private readonly bufView: DataView;
+  /** The buffer being filled (`buffer`/`bufferView` for the encoder). */
+  private buf: Uint8Array;
+  private bufView: DataView;
   private bufLen = 0;
   /** Physical offset of buf[0]. */
   private bufStart = 0;
   private bufFile: MappedFile | null = null;
+  /** Buffers neither being written nor filled. */
+  private readonly spare: { buf: Uint8Array; view: DataView }[] = [];
+  /** Writes not yet counted in writtenOffset, oldest first (from writesHead). */
+  private writes: WriteRecord[] = [];
+  private writesHead = 0;
+  private asyncWrites = 0;
+  private settled: (() => void)[] = [];
   private writeScheduled = false;
-  private syncScheduled = false;
+  /** Buffered bytes wait for a spare buffer (see submit). */
+  private deferred = false;
+  private notifyScheduled = false;
   private readonly dirty = new Set<MappedFile>();
   private syncing: Promise<void> | null = null;
   private appendedLastRecord = -1;
+  private appendedStoreTimestamp = 0;
 
   constructor(options: CommitLogOptions) {
     this.o = options;
     this.segmentSize = options.segmentSize;
     this.willNeed = options.willNeed;
-    this.queue = new MappedFileQueue(options.dir, options.segmentSize, options.preallocate);
-    this.buf = new Uint8Array(options.writeBufferSize);
+    const flags = options.syncWrites ? fs.constants.O_DSYNC : 0;
+    this.queue = new MappedFileQueue(options.dir, options.segmentSize, options.preallocate, flags);
+    const capacity = Math.max(options.writeBufferCapacity, options.writeBufferSize);
+    this.buf = new Uint8Array(capacity);
     this.bufView = new DataView(this.buf.buffer);
+    // With syncWrites every write is off the event loop: it needs a second buffer.
+    const count = Math.max(options.syncWrites ? 2 : 1, options.writeBufferCount);
+    for (let i = 1; i < count; i++) {
+      const buf = new Uint8Array(capacity);
+      this.spare.push({ buf, view: new DataView(buf.buffer) });
+    }
   }
 
   /** Offset of the oldest byte still on disk (0 for an empty log). */
   get minOffset(): number {
     return Math.max(0, this.queue.minOffset());
+  }
+
+  /** The append buffer: `reserve` says where in it the next record goes. */
+  get buffer(): Uint8Array {
+    return this.buf;
+  }
+
+  get bufferView(): DataView {
+    return this.bufView;
   }
 
   /** After recovery: appends continue at `offset`, everything below it counts as written and flushed. */
@@ -99,45 +147,38 @@ export class CommitLog {
   }
 
   /**
-   * Appends one record of `size` bytes (fields.commitLogOffset is set here) and returns its physical offset.
-   * Rolls to a new segment, leaving a blank marker, when the record plus a marker would not fit.
+   * Makes room for a record of `size` bytes at `nextOffset` and returns where in `buffer` to encode it. Rolls to
+   * a new segment, leaving a blank marker, when the record plus a marker would not fit. `commit` appends it.
    */
-  appendMessage(fields: MessageRecordFields, size: number, storeTimestamp: number): number {
+  reserve(size: number): number {
     this.ensureWritable();
-    if (size + END_FILE_MIN_BLANK_LENGTH > this.remainingInSegment(this.nextOffset)) this.appendBlank();
-    if (this.bufLen + size > this.buf.length) this.writeBuffer();
+    if (size + END_FILE_MIN_BLANK_LENGTH > this.remainingInSegment(this.nextOffset)) this.endSegment();
+    if (this.bufLen + size > this.buf.length) this.submit(-1, true);
     this.fileForAppend();
-    const offset = this.nextOffset;
-    fields.commitLogOffset = offset;
-    encodeMessageRecord(this.buf, this.bufView, this.bufLen, fields);
-    this.bufLen += size;
-    this.nextOffset += size;
-    this.appendedLastRecord = offset;
-    this.writtenStoreTimestamp = storeTimestamp;
-    this.scheduleWrite();
-    return offset;
+    return this.bufLen;
   }
 
-  /**
-   * Appends already-encoded bytes at `nextOffset` (replication). The caller has validated them: whole records,
-   * optionally ending with a blank marker that fills the segment.
-   */
-  appendRaw(bytes: Uint8Array, endsWithBlank: boolean, lastRecord: number, lastStoreTimestamp: number): void {
-    this.ensureWritable();
-    this.writeBuffer();
-    const file = this.fileForAppend();
-    try {
-      file.write(bytes, 0, bytes.length, this.nextOffset - file.fileFromOffset);
-    } catch (err) {
-      throw this.fail(err);
-    }
-    this.dirty.add(file);
-    this.nextOffset += bytes.length;
-    if (endsWithBlank) this.nextOffset = file.fileEndOffset;
-    this.bufStart = this.writtenOffset = this.nextOffset;
-    if (lastRecord >= 0) this.appendedLastRecord = this.writtenLastRecord = lastRecord;
-    if (lastStoreTimestamp > 0) this.writtenStoreTimestamp = lastStoreTimestamp;
+  /** Appends the record of `size` bytes encoded where `reserve` said (its PHYSICALOFFSET is `nextOffset`). */
+  commit(size: number, storeTimestamp: number): void {
+    this.appendedLastRecord = this.nextOffset;
+    this.appendedStoreTimestamp = storeTimestamp;
+    this.bufLen += size;
+    this.nextOffset += size;
+    if (this.bufLen >= this.o.writeBufferSize) this.submit(-1, false);
     this.scheduleWrite();
+  }
+
+  /** Ends the current segment with a blank marker; the next append opens the next segment. */
+  endSegment(): void {
+    this.ensureWritable();
+    const file = this.fileForAppend();
+    const remaining = file.fileEndOffset - this.nextOffset;
+    if (this.bufLen + END_FILE_MIN_BLANK_LENGTH > this.buf.length) this.submit(-1, true);
+    this.bufView.setInt32(this.bufLen, remaining);
+    this.bufView.setInt32(this.bufLen + 4, BLANK_MAGIC_CODE);
+    this.bufLen += END_FILE_MIN_BLANK_LENGTH;
+    this.submit(file.fileEndOffset, true);
+    this.nextOffset = this.bufStart = file.fileEndOffset;
   }
 
   /**
@@ -157,7 +198,7 @@ export class CommitLog {
     return file ? { bytes: file.readView(), at: offset - file.fileFromOffset } : null;
   }
 
-  /** Starts a group-commit fdatasync when written bytes are not yet flushed and none is running. */
+  /** Starts an fdatasync when written bytes are not yet flushed and none is running (ASYNC_FLUSH's timer). */
   requestSync(): void {
     if (this.syncing || this.failure || this.writtenOffset <= this.flushedOffset) return;
     const target = this.writtenOffset;
@@ -170,11 +211,12 @@ export class CommitLog {
       () => {
         this.syncing = null;
         this.flushCount++;
-        this.flushedOffset = Math.max(this.flushedOffset, target);
-        this.flushedStoreTimestamp = timestamp;
-        this.flushedLastRecord = lastRecord;
+        if (target > this.flushedOffset) {
+          this.flushedOffset = target;
+          this.flushedStoreTimestamp = timestamp;
+          this.flushedLastRecord = lastRecord;
+        }
         this.o.events.onFlushed(this.flushedOffset);
-        if (this.o.syncAfterWrite) this.scheduleSync();
       },
       (err) => {
         this.syncing = null;
@@ -185,12 +227,19 @@ export class CommitLog {
 
   /** Writes the buffer and waits until everything written is flushed. */
   async flushAll(): Promise<void> {
-    this.writeBuffer();
+    if (!this.failure) this.submit(-1, true);
+    await this.settle();
     while (!this.failure && (this.syncing || this.writtenOffset > this.flushedOffset)) {
       this.requestSync();
       await this.syncing;
     }
     if (this.failure) throw this.failure;
+  }
+
+  /** Resolves when no write runs off the event loop any more (before the files may be closed). */
+  settle(): Promise<void> {
+    if (this.asyncWrites === 0) return Promise.resolve();
+    return new Promise((resolve) => this.settled.push(resolve));
   }
 
   close(): void {
@@ -208,7 +257,7 @@ export class CommitLog {
 
   private fileForAppend(): MappedFile {
     if (this.bufFile && this.nextOffset < this.bufFile.fileEndOffset) return this.bufFile;
-    this.writeBuffer();
+    this.submit(-1, true);
     try {
       this.bufFile = this.queue.getOrCreate(this.nextOffset);
     } catch (err) {
@@ -218,67 +267,129 @@ export class CommitLog {
     return this.bufFile;
   }
 
-  /** Ends the current segment with a blank marker; the next append opens the next segment. */
-  private appendBlank(): void {
-    const file = this.fileForAppend();
-    const remaining = file.fileEndOffset - this.nextOffset;
-    if (this.bufLen + END_FILE_MIN_BLANK_LENGTH > this.buf.length) this.writeBuffer();
-    this.bufView.setInt32(this.bufLen, remaining);
-    this.bufView.setInt32(this.bufLen + 4, BLANK_MAGIC_CODE);
-    this.bufLen += END_FILE_MIN_BLANK_LENGTH;
-    this.writeBuffer();
-    this.nextOffset = this.bufStart = this.writtenOffset = file.fileEndOffset;
-  }
-
-  private scheduleWrite(): void {
-    if (this.writeScheduled) return;
-    this.writeScheduled = true;
-    queueMicrotask(() => {
-      this.writeScheduled = false;
-      if (this.failure) return;
-      try {
-        this.writeBuffer();
-      } catch {
-        return; // fail() already reported it
-      }
-      this.o.events.onWritten(this.writtenOffset);
-      if (this.o.syncAfterWrite) this.scheduleSync();
-    });
-  }
-
   /**
-   * Starts the group commit one event-loop turn later, so that appends made by the continuations of the puts just
-   * acknowledged (they run as later microtasks) join this fdatasync instead of waiting for the next one.
+   * Starts the pwrite of the buffered bytes: off the event loop when a spare buffer can take over (and the write
+   * is large, or durable), else in place. Unless `now`, the bytes rather wait while every spare buffer is being
+   * written and there is room (the first write to complete takes them), so the writer keeps encoding instead of
+   * waiting on the file. `end` (-1: where the bytes end) lets a blank marker's write cover the segment's rest.
    */
-  private scheduleSync(): void {
-    if (this.syncScheduled) return;
-    this.syncScheduled = true;
-    setImmediate(() => {
-      this.syncScheduled = false;
-      if (this.failure) return;
-      try {
-        this.writeBuffer();
-      } catch {
-        return; // fail() already reported it
-      }
-      this.requestSync();
-    });
-  }
-
-  /** pwrite the buffered bytes. */
-  private writeBuffer(): void {
-    if (this.bufLen === 0) return;
+  private submit(end: number, now: boolean): void {
+    const length = this.bufLen;
+    if (length === 0) return;
+    const offThread = this.o.syncWrites || length >= ASYNC_WRITE_MIN_BYTES;
+    const spare = offThread ? this.spare.pop() : undefined;
+    if (!spare && !now && this.asyncWrites > 0 && length < this.buf.length / 2) {
+      this.deferred = true;
+      return;
+    }
+    this.deferred = false;
     const file = this.bufFile!;
+    const position = this.bufStart - file.fileFromOffset;
+    const w: WriteRecord = {
+      file,
+      end: end >= 0 ? end : this.bufStart + length,
+      lastRecord: this.appendedLastRecord,
+      storeTimestamp: this.appendedStoreTimestamp,
+      done: false,
+    };
+    this.bufStart += length;
+    this.bufLen = 0;
+    this.writes.push(w);
+    if (spare) {
+      const written = this.buf;
+      const writtenView = this.bufView;
+      this.buf = spare.buf;
+      this.bufView = spare.view;
+      this.asyncWrites++;
+      file.writeAsync(written, 0, length, position, (err) => {
+        this.spare.push({ buf: written, view: writtenView });
+        this.asyncWrites--;
+        if (err) this.fail(err);
+        else if (!this.failure) {
+          w.done = true;
+          this.dirty.add(file);
+          if (this.deferred) this.submitQuietly();
+          if (this.advance()) this.notify();
+        }
+        if (this.asyncWrites === 0) for (const resolve of this.settled.splice(0)) resolve();
+      });
+      return;
+    }
     try {
-      file.write(this.buf, 0, this.bufLen, this.bufStart - file.fileFromOffset);
+      file.write(this.buf, 0, length, position);
     } catch (err) {
       throw this.fail(err);
     }
+    w.done = true;
     this.dirty.add(file);
-    this.bufStart += this.bufLen;
-    this.bufLen = 0;
-    this.writtenOffset = this.bufStart;
-    this.writtenLastRecord = this.appendedLastRecord;
+    if (this.advance()) this.scheduleNotify();
+  }
+
+  /** submit() from a callback: a failure is already reported through fail(). */
+  private submitQuietly(): void {
+    try {
+      this.submit(-1, false);
+    } catch {
+      // fail() reported it
+    }
+  }
+
+  /** Moves writtenOffset (and with syncWrites flushedOffset) over the completed writes at the head of the queue. */
+  private advance(): boolean {
+    const writes = this.writes;
+    let head = this.writesHead;
+    const from = head;
+    while (head < writes.length && writes[head]!.done) {
+      const w = writes[head++]!;
+      this.writtenOffset = w.end;
+      this.writtenLastRecord = w.lastRecord;
+      this.writtenStoreTimestamp = w.storeTimestamp;
+    }
+    if (head === writes.length) {
+      this.writes = [];
+      this.writesHead = 0;
+    } else {
+      this.writesHead = head;
+    }
+    if (head === from) return false;
+    if (this.o.syncWrites) {
+      this.flushCount += head - from;
+      this.flushedOffset = this.writtenOffset;
+      this.flushedLastRecord = this.writtenLastRecord;
+      this.flushedStoreTimestamp = this.writtenStoreTimestamp;
+    }
+    return true;
+  }
+
+  /** Writes made in place report from a microtask, never from inside the append that made them. */
+  private scheduleNotify(): void {
+    if (this.notifyScheduled) return;
+    this.notifyScheduled = true;
+    queueMicrotask(() => {
+      this.notifyScheduled = false;
+      if (!this.failure) this.notify();
+    });
+  }
+
+  private notify(): void {
+    this.o.events.onWritten(this.writtenOffset);
+    if (this.o.syncWrites) this.o.events.onFlushed(this.flushedOffset);
+  }
+
+  /**
+   * Writes what the current turn appended once it ends. With syncWrites one event-loop turn later: the puts just
+   * acknowledged re-put from their continuations (later microtasks), and all of them should join this write
+   * instead of one going alone and the rest waiting for the next.
+   */
+  private scheduleWrite(): void {
+    if (this.writeScheduled) return;
+    this.writeScheduled = true;
+    const write = () => {
+      this.writeScheduled = false;
+      if (!this.failure) this.submitQuietly();
+    };
+    if (this.o.syncWrites) setImmediate(write);
+    else queueMicrotask(write);
   }
 
   private fail(err: unknown): MqError {

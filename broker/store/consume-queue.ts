@@ -27,6 +27,10 @@ export class ConsumeQueue {
   private readonly files: MappedFileQueue;
   private readonly unitsPerFile: number;
   private readonly dirty = new Set<MappedFile>();
+  /** The mapping `put` wrote last and the unit bytes it covers; reset whenever `dirty` or the files change. */
+  private writeView: DataView | null = null;
+  private writeFrom = 0;
+  private writeEnd = 0;
 
   constructor(rootDir: string, topic: string, queueId: number, unitsPerFile: number) {
     this.topic = topic;
@@ -66,13 +70,19 @@ export class ConsumeQueue {
   put(queueOffset: number, commitLogOffset: number, size: number, tagsCode: number): void {
     if (queueOffset < this.minOffset && this.files.files.length > 0) return;
     const at = queueOffset * CQ_STORE_UNIT_SIZE;
-    const file = this.files.getOrCreate(at);
-    const { view } = file.view();
-    const pos = at - file.fileFromOffset;
+    let view = this.writeView;
+    if (view === null || at < this.writeFrom || at >= this.writeEnd) {
+      const file = this.files.getOrCreate(at);
+      view = file.view().view;
+      this.dirty.add(file);
+      this.writeView = view;
+      this.writeFrom = file.fileFromOffset;
+      this.writeEnd = file.fileEndOffset;
+    }
+    const pos = at - this.writeFrom;
     setInt64(view, pos, commitLogOffset);
     view.setInt32(pos + 8, size);
     setInt64(view, pos + 12, tagsCode);
-    this.dirty.add(file);
     if (this.files.files.length === 1 && this.maxOffset === this.minOffset && queueOffset > this.minOffset) {
       this.minOffset = queueOffset; // a queue that starts mid-way (a replica copying a master's later segments)
     }
@@ -104,6 +114,7 @@ export class ConsumeQueue {
       q--;
     }
     this.maxOffset = Math.max(q + 1, this.minOffset);
+    this.writeView = null;
     this.files.truncateFrom(this.maxOffset * CQ_STORE_UNIT_SIZE);
     for (const f of this.dirty) if (!this.files.files.includes(f)) this.dirty.delete(f);
   }
@@ -119,6 +130,7 @@ export class ConsumeQueue {
       const lastUnit = this.unit(this.unitIndexOf(first.fileEndOffset) - 1);
       if (!lastUnit || lastUnit.commitLogOffset >= minPhysicalOffset) break;
       this.dirty.delete(first);
+      this.writeView = null;
       this.files.deleteFirst();
       deleted++;
     }
@@ -132,6 +144,7 @@ export class ConsumeQueue {
 
   /** fdatasync the files written since the last flush. */
   async flush(): Promise<void> {
+    this.writeView = null;
     if (this.dirty.size === 0) return;
     const files = [...this.dirty];
     this.dirty.clear();
@@ -139,11 +152,13 @@ export class ConsumeQueue {
   }
 
   close(): void {
+    this.writeView = null;
     this.files.close();
   }
 
   /** Deletes the queue's files and directory. */
   destroy(): void {
+    this.writeView = null;
     this.dirty.clear();
     this.files.destroy();
   }

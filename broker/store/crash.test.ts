@@ -7,6 +7,10 @@ import { type Ack, crashBody, crashStoreOptions, parseAck } from "./testdata/cra
 import { removeDir, tempDir } from "./testdata/fixture.ts";
 
 const CYCLES = 24;
+/** Every third cycle first kills a writer at a random moment of its start-up (often in the middle of recovery). */
+const EARLY_KILL_EVERY = 3;
+/** A writer that prints nothing new for this long is stuck, not slow: the test fails. */
+const STALL_MS = 20_000;
 const WRITER = path.join(import.meta.dir, "testdata", "crash-writer.ts");
 const dir = tempDir("crash");
 afterAll(() => removeDir(dir));
@@ -23,22 +27,61 @@ function prng(seed: number): () => number {
   };
 }
 
-/** Runs the writer until `killAfterMs`, then SIGKILLs it; returns the complete lines it printed. */
-async function runAndKill(ackFile: string, first: number, killAfterMs: number): Promise<string[]> {
+/** When to SIGKILL a writer: `afterMs` after start, or `extraMs` after its `acks`-th acknowledgement. */
+type KillAt = { afterMs: number } | { acks: number; extraMs: number };
+
+/**
+ * Runs the writer and SIGKILLs it at `kill`; returns the complete lines it printed (a line cut by the kill is
+ * dropped: it is not an acknowledgement we can trust to have been read whole). Waiting for acknowledgements
+ * instead of a fixed time makes every such run verify and write something however loaded the machine is.
+ */
+async function runAndKill(ackFile: string, first: number, kill: KillAt): Promise<string[]> {
   const child = Bun.spawn([process.execPath, WRITER, path.join(dir, "store"), ackFile, String(first)], {
     stdout: "pipe",
     stderr: "pipe",
   });
-  const timer = setTimeout(() => child.kill("SIGKILL"), killAfterMs);
-  const out = await new Response(child.stdout).text();
-  const stderr = await new Response(child.stderr).text();
-  await child.exited;
-  clearTimeout(timer);
-  if (child.signalCode !== "SIGKILL" && child.exitCode !== 0) {
-    throw new Error(`writer exited with ${child.exitCode}: ${out.slice(-500)} ${stderr.slice(-2000)}`);
+  const stderr = new Response(child.stderr).text();
+  let killTimer: ReturnType<typeof setTimeout> | null = null;
+  const killIn = (ms: number) => {
+    killTimer ??= setTimeout(() => child.kill("SIGKILL"), ms);
+  };
+  if ("afterMs" in kill) killIn(kill.afterMs);
+  let stalled = false;
+  let stallTimer = setTimeout(() => {}, 0);
+  const watchStall = () => {
+    clearTimeout(stallTimer);
+    stallTimer = setTimeout(() => {
+      stalled = true;
+      child.kill("SIGKILL");
+    }, STALL_MS);
+  };
+  watchStall();
+  let text = "";
+  let counted = 0;
+  let acks = 0;
+  const decoder = new TextDecoder();
+  for await (const chunk of child.stdout) {
+    watchStall();
+    text += decoder.decode(chunk, { stream: true });
+    if ("acks" in kill && killTimer === null) {
+      for (let end = text.indexOf("\n", counted); end >= 0; end = text.indexOf("\n", counted)) {
+        if (text.startsWith("A ", counted)) acks++;
+        counted = end + 1;
+      }
+      if (acks >= kill.acks) killIn(kill.extraMs);
+    }
   }
-  const lines = out.split("\n");
-  lines.pop(); // a line cut by the kill is not an acknowledgement we can trust to have been read whole
+  await child.exited;
+  clearTimeout(stallTimer);
+  if (killTimer) clearTimeout(killTimer);
+  if (stalled) throw new Error(`writer printed nothing for ${STALL_MS} ms: ${text.slice(-300)}`);
+  if (child.signalCode !== "SIGKILL" && child.exitCode !== 0) {
+    throw new Error(
+      `writer exited with ${child.exitCode}: ${text.slice(-500)} ${(await stderr).slice(-2000)}`,
+    );
+  }
+  const lines = text.split("\n");
+  lines.pop();
   return lines;
 }
 
@@ -47,23 +90,36 @@ test(`SIGKILL at random points (${CYCLES} cycles) never loses or changes an ackn
   const random = prng(seed);
   const ackFile = path.join(dir, "acks.jsonl");
   const acks: Ack[] = [];
-  let verifiedRuns = 0;
-  for (let cycle = 0; cycle < CYCLES; cycle++) {
-    const killAfter = 60 + Math.floor(random() * 300);
-    const lines = await runAndKill(ackFile, cycle * 1_000_000, killAfter);
+  const record = (cycle: number, lines: string[]): boolean => {
+    let verified = false;
     for (const line of lines) {
       if (line.startsWith("V fail")) throw new Error(`cycle ${cycle} (seed ${seed}): ${line}`);
       if (line.startsWith("V ok")) {
-        expect(Number(line.slice(5))).toBe(acks.length);
-        verifiedRuns++;
+        expect(Number(line.slice(5)), `cycle ${cycle} (seed ${seed})`).toBe(acks.length);
+        verified = true;
       }
       const ack = parseAck(line);
       if (ack) acks.push(ack);
     }
     fs.writeFileSync(ackFile, acks.map((a) => JSON.stringify(a)).join("\n"));
+    return verified;
+  };
+  let next = 0;
+  for (let cycle = 0; cycle < CYCLES; cycle++) {
+    if (cycle % EARLY_KILL_EVERY === EARLY_KILL_EVERY - 1) {
+      next += 1_000_000;
+      record(cycle, await runAndKill(ackFile, next, { afterMs: Math.floor(random() * 150) }));
+    }
+    // At least one acknowledgement, then up to ~10 ms on: a random point of the append loop (puts, writes and
+    // syncs in flight, segments and ConsumeQueue/index files rolling).
+    const acksBefore = acks.length;
+    const kill = { acks: 1 + Math.floor(random() * 150), extraMs: Math.floor(random() * 10) };
+    next += 1_000_000;
+    const verified = record(cycle, await runAndKill(ackFile, next, kill));
+    expect(verified, `cycle ${cycle} (seed ${seed}) verified the earlier acknowledgements`).toBe(true);
+    expect(acks.length, `cycle ${cycle} (seed ${seed}) acknowledged messages`).toBeGreaterThan(acksBefore);
   }
-  expect(verifiedRuns).toBeGreaterThan(CYCLES / 2);
-  expect(acks.length).toBeGreaterThan(100);
+  expect(acks.length).toBeGreaterThan(CYCLES);
 
   // Final restart in this process: every acknowledged message is there, byte for byte, in its queue position.
   const store = await createMessageStore(crashStoreOptions(path.join(dir, "store")));

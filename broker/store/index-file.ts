@@ -13,9 +13,19 @@ export function positiveKeyHash(hashCode: number): number {
 
 /** The index hash of the key `${topic}#${key}`, computed without building that string. */
 export function indexKeyHash(topic: string, key: string): number {
+  return indexKeyHashWith(indexKeyHashPrefix(topic), key);
+}
+
+/** The String.hashCode state after `${topic}#`: a writer computes it once per topic. */
+export function indexKeyHashPrefix(topic: string): number {
   let h = 0;
   for (let i = 0; i < topic.length; i++) h = (Math.imul(31, h) + topic.charCodeAt(i)) | 0;
-  h = (Math.imul(31, h) + 35) | 0; // '#'
+  return (Math.imul(31, h) + 35) | 0; // '#'
+}
+
+/** indexKeyHash from the topic's indexKeyHashPrefix. */
+export function indexKeyHashWith(prefix: number, key: string): number {
+  let h = prefix;
   for (let i = 0; i < key.length; i++) h = (Math.imul(31, h) + key.charCodeAt(i)) | 0;
   return positiveKeyHash(h);
 }
@@ -37,6 +47,10 @@ export class IndexFile {
   private fd: number;
   private readonly bytes: Uint8Array;
   private readonly view: DataView;
+  /** Copies of header fields putKey reads for every entry (the mapping stays the truth; readHeader reloads). */
+  private count = 0;
+  private begin = 0;
+  private entriesAt = 0;
 
   private constructor(filePath: string, name: string, hashSlotNum: number, indexNum: number, fd: number) {
     this.path = filePath;
@@ -46,6 +60,8 @@ export class IndexFile {
     this.fd = fd;
     this.bytes = Bun.mmap(filePath);
     this.view = new DataView(this.bytes.buffer, this.bytes.byteOffset, this.bytes.byteLength);
+    this.entriesAt = INDEX_HEADER_SIZE + hashSlotNum * HASH_SLOT_SIZE;
+    this.readHeader();
   }
 
   /** Creates an empty file (sparse: untouched slots and entries cost no disk). */
@@ -90,6 +106,7 @@ export class IndexFile {
   }
   private set indexCount(n: number) {
     this.view.setInt32(36, n);
+    this.count = n;
   }
 
   isFull(): boolean {
@@ -98,28 +115,30 @@ export class IndexFile {
 
   /** Adds a key (by its indexKeyHash) for the record at `phyOffset`; false when the file is full. */
   putKey(keyHash: number, phyOffset: number, storeTimestamp: number): boolean {
-    const count = this.indexCount;
+    const count = this.count;
     if (count >= this.indexNum) return false;
+    const view = this.view;
     const slotAt = INDEX_HEADER_SIZE + (keyHash % this.hashSlotNum) * HASH_SLOT_SIZE;
-    let slotValue = this.view.getInt32(slotAt);
+    let slotValue = view.getInt32(slotAt);
     if (slotValue <= 0 || slotValue > count) slotValue = 0;
-    const begin = this.beginTimestamp;
+    if (count <= 1) {
+      setInt64(view, 16, phyOffset);
+      setInt64(view, 0, storeTimestamp);
+      this.begin = storeTimestamp;
+    }
+    const begin = this.begin;
     let timeDiff = begin <= 0 ? 0 : Math.floor((storeTimestamp - begin) / 1000);
     timeDiff = Math.min(Math.max(timeDiff, 0), 0x7fffffff);
-    const entryAt = this.entryAt(count);
-    this.view.setInt32(entryAt, keyHash);
-    setInt64(this.view, entryAt + 4, phyOffset);
-    this.view.setInt32(entryAt + 12, timeDiff);
-    this.view.setInt32(entryAt + 16, slotValue);
-    this.view.setInt32(slotAt, count);
-    if (count <= 1) {
-      setInt64(this.view, 16, phyOffset);
-      setInt64(this.view, 0, storeTimestamp);
-    }
-    if (slotValue === 0) this.view.setInt32(32, this.hashSlotCount + 1);
+    const entryAt = this.entriesAt + count * INDEX_ENTRY_SIZE;
+    view.setInt32(entryAt, keyHash);
+    setInt64(view, entryAt + 4, phyOffset);
+    view.setInt32(entryAt + 12, timeDiff);
+    view.setInt32(entryAt + 16, slotValue);
+    view.setInt32(slotAt, count);
+    if (slotValue === 0) view.setInt32(32, view.getInt32(32) + 1);
     this.indexCount = count + 1;
-    setInt64(this.view, 24, phyOffset);
-    setInt64(this.view, 8, storeTimestamp);
+    setInt64(view, 24, phyOffset);
+    setInt64(view, 8, storeTimestamp);
     return true;
   }
 
@@ -186,6 +205,7 @@ export class IndexFile {
     } else {
       this.bytes.fill(0, 0, 32);
     }
+    this.readHeader();
   }
 
   flush(): Promise<void> {
@@ -205,6 +225,11 @@ export class IndexFile {
   }
 
   private entryAt(n: number): number {
-    return INDEX_HEADER_SIZE + this.hashSlotNum * HASH_SLOT_SIZE + n * INDEX_ENTRY_SIZE;
+    return this.entriesAt + n * INDEX_ENTRY_SIZE;
+  }
+
+  private readHeader(): void {
+    this.count = this.view.getInt32(36);
+    this.begin = getInt64(this.view, 0);
   }
 }

@@ -20,12 +20,15 @@ export class MappedFileQueue {
   readonly dir: string;
   readonly fileSize: number;
   readonly preallocate: Preallocate | null;
+  /** Extra open(2) flags for the files (the CommitLog of a SYNC_FLUSH store opens them O_DSYNC). */
+  readonly openFlags: number;
   files: MappedFile[] = [];
 
-  constructor(dir: string, fileSize: number, preallocate: Preallocate | null) {
+  constructor(dir: string, fileSize: number, preallocate: Preallocate | null, openFlags = 0) {
     this.dir = dir;
     this.fileSize = fileSize;
     this.preallocate = preallocate;
+    this.openFlags = openFlags;
   }
 
   /**
@@ -56,7 +59,7 @@ export class MappedFileQueue {
       if (prev && prev.fileEndOffset !== from) {
         throw this.fault(`${file}: gap after ${prev.path}; a segment file is missing`);
       }
-      this.files.push(MappedFile.open(file, from, this.fileSize, this.preallocate));
+      this.files.push(MappedFile.open(file, from, this.fileSize, this.preallocate, this.openFlags));
     }
   }
 
@@ -92,6 +95,7 @@ export class MappedFileQueue {
       fromOffset,
       this.fileSize,
       this.preallocate,
+      this.openFlags,
     );
     this.files.push(file);
     return file;

@@ -22,15 +22,16 @@ export class MappedFile {
     this.fd = fd;
   }
 
-  /** Creates the file (it must not exist yet) with its full size. */
+  /** Creates the file (it must not exist yet) with its full size; `openFlags` are added to open(2)'s. */
   static create(
     path: string,
     fileFromOffset: number,
     fileSize: number,
     preallocate: Preallocate | null,
+    openFlags = 0,
   ): MappedFile {
     const { O_RDWR, O_CREAT, O_EXCL } = fs.constants;
-    const fd = fs.openSync(path, O_RDWR | O_CREAT | O_EXCL, 0o644);
+    const fd = fs.openSync(path, O_RDWR | O_CREAT | O_EXCL | openFlags, 0o644);
     try {
       extend(fd, 0, fileSize, preallocate);
     } catch (err) {
@@ -47,8 +48,9 @@ export class MappedFile {
     fileFromOffset: number,
     fileSize: number,
     preallocate: Preallocate | null,
+    openFlags = 0,
   ): MappedFile {
-    const fd = fs.openSync(path, "r+");
+    const fd = fs.openSync(path, fs.constants.O_RDWR | openFlags);
     const size = fs.fstatSync(fd).size;
     if (size < fileSize) extend(fd, size, fileSize - size, preallocate);
     return new MappedFile(path, fileFromOffset, fileSize, fd);
@@ -64,6 +66,25 @@ export class MappedFile {
     while (done < length) {
       done += fs.writeSync(this.fd, src, srcOffset + done, length - done, position + done);
     }
+  }
+
+  /**
+   * pwrite off the event loop (Bun's thread pool): the caller keeps `src` untouched until `done` runs. Short writes
+   * are continued.
+   */
+  writeAsync(
+    src: Uint8Array,
+    srcOffset: number,
+    length: number,
+    position: number,
+    done: (err: Error | null) => void,
+  ): void {
+    fs.write(this.fd, src, srcOffset, length, position, (err, written) => {
+      if (err) done(err);
+      else if (written < length)
+        this.writeAsync(src, srcOffset + written, length - written, position + written, done);
+      else done(null);
+    });
   }
 
   /** pread into `target`; returns the bytes read (less only at end of file). */

@@ -3,7 +3,7 @@ import * as path from "node:path";
 import { MqError } from "../../proto/error.ts";
 import { getTransactionValue, MessageConst, MessageSysFlag } from "../../proto/message/index.ts";
 import { ResponseCode } from "../../proto/response-code.ts";
-import { IndexFile, indexFileSize, indexKeyHash } from "./index-file.ts";
+import { IndexFile, indexFileSize, indexKeyHash, indexKeyHashWith } from "./index-file.ts";
 
 /** The active IndexFile and its entry count, as recorded in the checkpoint. */
 export interface IndexState {
@@ -28,6 +28,8 @@ export class MessageIndex {
   private readonly o: MessageIndexOptions;
   private files: IndexFile[] = [];
   private readonly dirty = new Set<IndexFile>();
+  /** The file last added to `dirty` (saves a Set lookup per entry until the next flush). */
+  private lastDirty: IndexFile | null = null;
 
   constructor(options: MessageIndexOptions) {
     this.o = options;
@@ -65,22 +67,27 @@ export class MessageIndex {
   }
 
   /**
-   * Indexes one record's UNIQ_KEY and KEYS. Recovery re-dispatches only records after the checkpoint, which the
-   * rolled-back index does not hold yet, so nothing is indexed twice.
+   * Indexes one record's UNIQ_KEY and KEYS under its topic's indexKeyHashPrefix; `uniqKeyHash` is the key's
+   * indexKeyHash when the caller already has it (-1: compute it). Recovery re-dispatches only records after the
+   * checkpoint, which the rolled-back index does not hold yet, so nothing is indexed twice.
    */
   buildIndex(
-    topic: string,
+    topicHashPrefix: number,
     commitLogOffset: number,
     storeTimestamp: number,
     sysFlag: number,
     uniqKey: string | undefined,
     keys: string | undefined,
+    uniqKeyHash = -1,
   ): void {
     if (getTransactionValue(sysFlag) === MessageSysFlag.TRANSACTION_ROLLBACK_TYPE) return;
-    if (uniqKey) this.putKey(indexKeyHash(topic, uniqKey), commitLogOffset, storeTimestamp);
+    if (uniqKeyHash >= 0) this.putKey(uniqKeyHash, commitLogOffset, storeTimestamp);
+    else if (uniqKey)
+      this.putKey(indexKeyHashWith(topicHashPrefix, uniqKey), commitLogOffset, storeTimestamp);
     if (keys) {
       for (const key of keys.split(MessageConst.KEY_SEPARATOR)) {
-        if (key.length > 0) this.putKey(indexKeyHash(topic, key), commitLogOffset, storeTimestamp);
+        if (key.length > 0)
+          this.putKey(indexKeyHashWith(topicHashPrefix, key), commitLogOffset, storeTimestamp);
       }
     }
   }
@@ -124,6 +131,7 @@ export class MessageIndex {
     while (this.files.length > 1 && this.files[0]!.endPhyOffset < minPhysicalOffset) {
       const f = this.files.shift()!;
       this.dirty.delete(f);
+      if (this.lastDirty === f) this.lastDirty = null;
       f.destroy();
       deleted++;
     }
@@ -131,6 +139,7 @@ export class MessageIndex {
   }
 
   async flush(): Promise<void> {
+    this.lastDirty = null;
     if (this.dirty.size === 0) return;
     const files = [...this.dirty];
     this.dirty.clear();
@@ -143,12 +152,14 @@ export class MessageIndex {
 
   private putKey(keyHash: number, commitLogOffset: number, storeTimestamp: number): void {
     let file = this.files[this.files.length - 1];
-    if (!file || file.isFull()) file = this.createFile();
-    if (!file.putKey(keyHash, commitLogOffset, storeTimestamp)) {
+    if (!file?.putKey(keyHash, commitLogOffset, storeTimestamp)) {
       file = this.createFile();
       file.putKey(keyHash, commitLogOffset, storeTimestamp);
     }
-    this.dirty.add(file);
+    if (file !== this.lastDirty) {
+      this.dirty.add(file);
+      this.lastDirty = file;
+    }
   }
 
   private createFile(): IndexFile {

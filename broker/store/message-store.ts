@@ -8,27 +8,26 @@ import {
   createOffsetMessageIdFactory,
   createUniqKeyGenerator,
   END_FILE_MIN_BLANK_LENGTH,
-  encodeMessageProperties,
   MAX_PROPERTIES_BYTES,
   MessageConst,
   type MessageExt,
-  type MessageRecordFields,
   messageRecordSize,
   parseSocketAddress,
-  type SocketAddress,
-  type UniqKeyGenerator,
 } from "../../proto/message/index.ts";
 import { ResponseCode } from "../../proto/response-code.ts";
+import { AppendedMessage } from "./appended-message.ts";
 import { CheckpointFile, readCheckpoint, type StoreCheckpoint } from "./checkpoint.ts";
 import { CommitLog } from "./commit-log.ts";
 import { ConsumeQueueTable } from "./consume-queue-table.ts";
-import { decodeDispatchRequest, isConsumeQueued } from "./dispatch-request.ts";
+import { decodeDispatchRequest } from "./dispatch-request.ts";
+import { createMessageEncoder, type MessageEncoder } from "./message-encoder.ts";
 import { MessageIndex } from "./message-index.ts";
 import { openNativeIo } from "./native-io.ts";
 import { defaultMessageStoreOptions, type MessageStoreOptions } from "./options.ts";
 import { getMessages, lookMessage, type ReadBounds, storeTimestampAt } from "./read-messages.ts";
 import { diskUsedRatio, isTimeToDelete } from "./retention.ts";
 import { recoverStore } from "./store-recovery.ts";
+import { createTopicTable, MAX_TOPIC_LENGTH, type TopicTable } from "./topic-table.ts";
 import type {
   AppendRawResult,
   CleanResult,
@@ -38,35 +37,6 @@ import type {
   MessageInput,
   PutResult,
 } from "./types.ts";
-
-/** RocketMQ's TopicValidator charset; it also keeps topic names safe as directory names. */
-const TOPIC_PATTERN = /^[%|a-zA-Z0-9_-]+$/;
-const MAX_TOPIC_LENGTH = 255;
-const DEFAULT_BORN_HOST = "127.0.0.1:0";
-const UNIQ_KEY = MessageConst.PROPERTY_UNIQ_CLIENT_MESSAGE_ID_KEYIDX;
-
-/**
- * An appended record not yet dispatched. The last record of a put carries the put's promise callbacks and the
- * value to resolve it with.
- */
-interface Pending {
-  end: number;
-  req: DispatchRequest | null;
-  resolve: ((value: unknown) => void) | null;
-  reject: ((err: MqError) => void) | null;
-  value: unknown;
-}
-
-interface Prepared {
-  fields: MessageRecordFields;
-  topic: string;
-  queueId: number;
-  size: number;
-  properties: Record<string, string>;
-  uniqKey: string;
-  keys: string | undefined;
-  consumeQueued: boolean;
-}
 
 /**
  * Opens (and recovers) a store under `options.storePathRootDir`.
@@ -96,15 +66,12 @@ export class MessageStore {
   private readonly cqs: ConsumeQueueTable;
   private readonly index: MessageIndex | null;
   private checkpointFile: CheckpointFile | null = null;
-  private readonly storeHost: SocketAddress;
-  private readonly msgIdOf: (offset: number) => string;
-  private readonly uniqKeys: UniqKeyGenerator;
-  private readonly topicBytes = new Map<string, Uint8Array>();
-  private readonly bornHosts = new Map<string, SocketAddress>();
-  /** Next queue offset by topic, then queueId. */
-  private readonly queueOffsets = new Map<string, number[]>();
+  /** Per topic: bytes, index hash prefix, next queue offsets. */
+  private readonly topicTable: TopicTable = createTopicTable();
+  private readonly encoder: MessageEncoder;
   private readonly listeners = new Set<(r: DispatchRequest) => void>();
-  private pending: Pending[] = [];
+  /** Appended messages not yet dispatched, in CommitLog order (from pendingHead). */
+  private pending: AppendedMessage[] = [];
   private pendingHead = 0;
   /** Everything below this is dispatched and readable. */
   private confirmedOffset = 0;
@@ -115,8 +82,6 @@ export class MessageStore {
   private failure: MqError | null = null;
   private checkpointing: Promise<void> | null = null;
   private readonly timers: ReturnType<typeof setInterval>[] = [];
-  private readonly maxRecordSize: number;
-  private readonly encoder = new TextEncoder();
   private readonly decoder = createMessageRecordDecoder();
 
   /** Use createMessageStore, which also opens the store. */
@@ -128,17 +93,26 @@ export class MessageStore {
     this.abortPath = path.join(this.root, "abort");
     this.lockPath = path.join(this.root, "lock");
     this.checkpointPath = path.join(this.root, "checkpoint");
-    this.storeHost = parseSocketAddress(o.storeHost);
-    this.msgIdOf = createOffsetMessageIdFactory(this.storeHost);
-    this.uniqKeys = createUniqKeyGenerator({ ip: this.storeHost.ip, pid: process.pid, clock: o.clock });
-    this.maxRecordSize = messageRecordSize(o.maxMessageSize, MAX_TOPIC_LENGTH, MAX_PROPERTIES_BYTES, 16, 16);
+    const storeHost = parseSocketAddress(o.storeHost);
+    this.encoder = createMessageEncoder({
+      storeHost,
+      maxMessageSize: o.maxMessageSize,
+      commitLogSegmentSize: o.commitLogSegmentSize,
+      tagsCodeOf: o.tagsCodeOf,
+      msgIdOf: createOffsetMessageIdFactory(storeHost),
+      uniqKeys: createUniqKeyGenerator({ ip: storeHost.ip, pid: process.pid, clock: o.clock }),
+      topics: this.topicTable,
+    });
+    const maxRecordSize = messageRecordSize(o.maxMessageSize, MAX_TOPIC_LENGTH, MAX_PROPERTIES_BYTES, 16, 16);
     const sync = o.flushDiskType === "SYNC_FLUSH";
     this.commitLog = new CommitLog({
       dir: path.join(this.root, "commitlog"),
       segmentSize: o.commitLogSegmentSize,
-      writeBufferSize: Math.max(o.writeBufferSize, this.maxRecordSize),
+      writeBufferSize: o.writeBufferSize,
+      writeBufferCapacity: Math.max(o.writeBufferSize, maxRecordSize),
+      writeBufferCount: o.writeBufferCount,
       ...openNativeIo(),
-      syncAfterWrite: sync,
+      syncWrites: sync,
       events: {
         onWritten: (offset) => {
           if (!sync) this.drainTo(offset);
@@ -187,7 +161,7 @@ export class MessageStore {
       this.commitLog.setWritePosition(r.end, r.lastRecord);
       this.confirmedOffset = r.end;
       this.confirmedLastRecord = r.lastRecord;
-      for (const cq of this.cqs.all()) this.raiseQueueOffset(cq.topic, cq.queueId, cq.maxOffset);
+      for (const cq of this.cqs.all()) this.topicTable.raiseQueueOffset(cq.topic, cq.queueId, cq.maxOffset);
       this.checkpointFile = new CheckpointFile(this.checkpointPath);
       this.state = "open";
       await this.checkpoint();
@@ -204,81 +178,49 @@ export class MessageStore {
 
   /** Stores one message. Resolves after the write (ASYNC_FLUSH) or after an fdatasync covers it (SYNC_FLUSH). */
   putMessage(msg: MessageInput): Promise<PutResult> {
-    return this.put([msg], true) as Promise<PutResult>;
-  }
-
-  /** Stores the messages as consecutive records, in order; resolves when the last one is durable per flush mode. */
-  putMessages(batch: readonly MessageInput[]): Promise<PutResult[]> {
-    return this.put(batch, false) as Promise<PutResult[]>;
-  }
-
-  /** Resolves the PutResult itself when `single`, else the array. */
-  private put(batch: readonly MessageInput[], single: boolean): Promise<PutResult | PutResult[]> {
-    let prepared: Prepared[];
+    let m: AppendedMessage;
     try {
       this.ensureWritable();
-      if (batch.length === 0) throw new MqError(ResponseCode.MESSAGE_ILLEGAL, "empty message batch");
-      prepared = batch.map((m) => this.prepare(m));
+      const now = this.options.clock();
+      m = this.encoder.check(msg, now);
+      this.encoder.append(m, this.commitLog, now);
     } catch (err) {
       return Promise.reject(MqError.from(err));
     }
-    return new Promise<PutResult | PutResult[]>((resolve, reject) => {
-      try {
-        const results: PutResult[] | null = single ? null : [];
-        for (let i = 0; i < prepared.length; i++) {
-          const last = i === prepared.length - 1;
-          const pending = this.append(prepared[i]!);
-          results?.push(pending.value as PutResult);
-          if (last) {
-            if (results) pending.value = results;
-            pending.resolve = resolve as (value: unknown) => void;
-            pending.reject = reject;
-          }
-        }
-      } catch (err) {
-        reject(MqError.from(err));
-      }
+    this.pending.push(m);
+    return new Promise<PutResult>((resolve, reject) => {
+      m.resolve = resolve as (value: unknown) => void;
+      m.reject = reject;
+      m.value = m;
     });
   }
 
-  /** Appends one prepared message and queues its dispatch; the Pending's value is its PutResult. */
-  private append(p: Prepared): Pending {
-    const f = p.fields;
-    f.queueOffset = p.consumeQueued ? this.nextQueueOffset(p.topic, p.queueId) : 0;
-    const storeTimestamp = this.options.clock();
-    f.storeTimestamp = storeTimestamp;
-    const offset = this.commitLog.appendMessage(f, p.size, storeTimestamp);
-    const pending: Pending = {
-      end: offset + p.size,
-      req: {
-        topic: p.topic,
-        queueId: p.queueId,
-        queueOffset: f.queueOffset,
-        commitLogOffset: offset,
-        size: p.size,
-        tagsCode: this.options.tagsCodeOf(p.topic, p.properties, storeTimestamp),
-        storeTimestamp,
-        bornTimestamp: f.bornTimestamp,
-        sysFlag: f.sysFlag,
-        preparedTransactionOffset: f.preparedTransactionOffset,
-        properties: p.properties,
-        uniqKey: p.uniqKey,
-        keys: p.keys,
-        consumeQueued: p.consumeQueued,
-      },
-      resolve: null,
-      reject: null,
-      value: {
-        commitLogOffset: offset,
-        queueOffset: f.queueOffset,
-        msgId: this.msgIdOf(offset),
-        uniqKey: p.uniqKey,
-        wroteBytes: p.size,
-        storeTimestamp,
-      } satisfies PutResult,
-    };
-    this.pending.push(pending);
-    return pending;
+  /**
+   * Stores the messages as consecutive records, in order, with one promise for all of them; resolves when the last
+   * one is durable per flush mode. All are validated before any is appended: a bad message stores nothing.
+   */
+  putMessages(batch: readonly MessageInput[]): Promise<PutResult[]> {
+    const ms: AppendedMessage[] = [];
+    try {
+      this.ensureWritable();
+      if (!Array.isArray(batch) || batch.length === 0) {
+        throw new MqError(ResponseCode.MESSAGE_ILLEGAL, "empty message batch");
+      }
+      const now = this.options.clock();
+      for (let i = 0; i < batch.length; i++) ms.push(this.encoder.check(batch[i]!, now));
+      for (let i = 0; i < ms.length; i++) {
+        this.encoder.append(ms[i]!, this.commitLog, now);
+        this.pending.push(ms[i]!);
+      }
+    } catch (err) {
+      return Promise.reject(MqError.from(err));
+    }
+    const last = ms[ms.length - 1]!;
+    return new Promise<PutResult[]>((resolve, reject) => {
+      last.resolve = resolve as (value: unknown) => void;
+      last.reject = reject;
+      last.value = ms;
+    });
   }
 
   /**
@@ -290,7 +232,6 @@ export class MessageStore {
   appendRaw(commitLogOffset: number, bytes: Uint8Array): Promise<AppendRawResult> {
     let reqs: DispatchRequest[];
     let endsWithBlank: boolean;
-    let writeLength: number;
     try {
       this.ensureWritable();
       const empty = this.commitLog.queue.files.length === 0 && this.commitLog.nextOffset === 0;
@@ -304,43 +245,43 @@ export class MessageStore {
         this.commitLog.setWritePosition(commitLogOffset, -1);
         this.confirmedOffset = commitLogOffset;
       }
-      ({ reqs, endsWithBlank, writeLength } = this.checkRaw(commitLogOffset, bytes));
+      ({ reqs, endsWithBlank } = this.checkRaw(commitLogOffset, bytes));
     } catch (err) {
       return Promise.reject(MqError.from(err));
     }
     return new Promise<AppendRawResult>((resolve, reject) => {
       try {
         for (const req of reqs) {
-          if (req.consumeQueued) this.raiseQueueOffset(req.topic, req.queueId, req.queueOffset + 1);
+          if (req.consumeQueued)
+            this.topicTable.raiseQueueOffset(req.topic, req.queueId, req.queueOffset + 1);
         }
-        const last = reqs[reqs.length - 1];
-        this.commitLog.appendRaw(
-          bytes.subarray(0, writeLength),
-          endsWithBlank,
-          last ? last.commitLogOffset : -1,
-          last ? last.storeTimestamp : 0,
-        );
+        // Through the append buffer like local records (checkRaw made sure none needs a new segment).
+        const cl = this.commitLog;
+        for (const req of reqs) {
+          const from = req.commitLogOffset - commitLogOffset;
+          const at = cl.reserve(req.size);
+          cl.buffer.set(bytes.subarray(from, from + req.size), at);
+          cl.commit(req.size, req.storeTimestamp);
+        }
+        if (endsWithBlank) cl.endSegment();
         const result: AppendRawResult = {
           records: reqs.length,
           nextPhysicalOffset: this.commitLog.nextOffset,
         };
         for (const req of reqs) {
-          this.pending.push({
-            end: req.commitLogOffset + req.size,
-            req,
-            resolve: null,
-            reject: null,
-            value: null,
-          });
+          const m = AppendedMessage.fromDispatchRequest(req);
+          m.entry = this.topicTable.lookup(req.topic);
+          m.queue = this.topicTable.queue(m.entry, req.queueId);
+          this.pending.push(m);
         }
-        const done = resolve as (value: unknown) => void;
-        this.pending.push({
-          end: this.commitLog.nextOffset,
-          req: null,
-          resolve: done,
-          reject,
-          value: result,
-        });
+        // Resolves once everything up to the end (a blank marker included) is written.
+        const done = new AppendedMessage(null, null);
+        done.dispatchable = false;
+        done.commitLogOffset = this.commitLog.nextOffset;
+        done.resolve = resolve as (value: unknown) => void;
+        done.reject = reject;
+        done.value = result;
+        this.pending.push(done);
       } catch (err) {
         reject(MqError.from(err));
       }
@@ -524,7 +465,7 @@ export class MessageStore {
   async deleteTopic(topic: string): Promise<boolean> {
     this.ensureWritable();
     const existed = this.cqs.deleteTopic(topic);
-    this.queueOffsets.delete(topic);
+    this.topicTable.delete(topic);
     // A checkpoint now keeps recovery from re-creating the queues from records before the deletion.
     await this.checkpoint();
     return existed;
@@ -586,6 +527,7 @@ export class MessageStore {
     } catch (err) {
       failure = err;
     }
+    await this.commitLog.settle(); // no write may still use a file descriptor when the files close
     this.state = "closed";
     this.releaseFiles();
     if (failure) throw MqError.from(failure);
@@ -593,128 +535,11 @@ export class MessageStore {
 
   // ---- internals ----------------------------------------------------------------------------------------------
 
-  private prepare(m: MessageInput): Prepared {
-    const o = this.options;
-    if (typeof m !== "object" || m === null) throw illegal("message must be an object");
-    const topic = m.topic;
-    let topicBytes = this.topicBytes.get(topic);
-    if (!topicBytes) {
-      if (typeof topic !== "string" || topic.length > MAX_TOPIC_LENGTH || !TOPIC_PATTERN.test(topic)) {
-        throw illegal(`topic ${JSON.stringify(topic)} must match ${TOPIC_PATTERN} and be at most 255 chars`);
-      }
-      topicBytes = this.encoder.encode(topic);
-      if (this.topicBytes.size >= 65536) this.topicBytes.clear();
-      this.topicBytes.set(topic, topicBytes);
-    }
-    if (!isInt32(m.queueId) || m.queueId < 0)
-      throw illegal(`queueId ${m.queueId} must be a non-negative int32`);
-    if (!(m.body instanceof Uint8Array)) throw illegal("body must be a Uint8Array");
-    if (m.body.length > o.maxMessageSize) {
-      throw illegal(`body of ${m.body.length} bytes exceeds maxMessageSize ${o.maxMessageSize}`);
-    }
-    const flag = m.flag ?? 0;
-    const sysFlag = m.sysFlag ?? 0;
-    const reconsumeTimes = m.reconsumeTimes ?? 0;
-    if (!isInt32(flag) || !isInt32(sysFlag) || !isInt32(reconsumeTimes)) {
-      throw illegal("flag, sysFlag and reconsumeTimes must be int32");
-    }
-    const preparedTransactionOffset = m.preparedTransactionOffset ?? 0;
-    const bornTimestamp = m.bornTimestamp ?? o.clock();
-    if (!Number.isSafeInteger(preparedTransactionOffset) || !Number.isSafeInteger(bornTimestamp)) {
-      throw illegal("bornTimestamp and preparedTransactionOffset must be safe integers");
-    }
-    const properties: Record<string, string> = { ...m.properties };
-    let uniqKey = properties[UNIQ_KEY];
-    let encoded: string;
-    if (uniqKey) {
-      encoded = encodeMessageProperties(properties);
-    } else {
-      delete properties[UNIQ_KEY];
-      encoded = encodeMessageProperties(properties);
-      uniqKey = this.uniqKeys.next();
-      properties[UNIQ_KEY] = uniqKey;
-      encoded += `${UNIQ_KEY}\u0001${uniqKey}\u0002`; // a generated id is plain hex: no need to check it
-    }
-    const propertiesBytes = this.encoder.encode(encoded);
-    if (propertiesBytes.length > MAX_PROPERTIES_BYTES) {
-      throw illegal(`properties take ${propertiesBytes.length} bytes, more than ${MAX_PROPERTIES_BYTES}`);
-    }
-    const bornHost = this.bornHost(m.bornHost ?? DEFAULT_BORN_HOST);
-    const size = messageRecordSize(
-      m.body.length,
-      topicBytes.length,
-      propertiesBytes.length,
-      bornHost.ip.length,
-      this.storeHost.ip.length,
-    );
-    if (size + END_FILE_MIN_BLANK_LENGTH > o.commitLogSegmentSize) {
-      throw illegal(
-        `a record of ${size} bytes does not fit in a CommitLog segment of ${o.commitLogSegmentSize}`,
-      );
-    }
-    return {
-      fields: {
-        topic: topicBytes,
-        queueId: m.queueId,
-        flag,
-        queueOffset: 0,
-        commitLogOffset: 0,
-        sysFlag,
-        bornTimestamp,
-        bornHost,
-        storeTimestamp: 0,
-        storeHost: this.storeHost,
-        reconsumeTimes,
-        preparedTransactionOffset,
-        body: m.body,
-        properties: propertiesBytes,
-      },
-      topic,
-      queueId: m.queueId,
-      size,
-      properties,
-      uniqKey,
-      keys: properties[MessageConst.PROPERTY_KEYS],
-      consumeQueued: isConsumeQueued(sysFlag),
-    };
-  }
-
-  private bornHost(text: string): SocketAddress {
-    let addr = this.bornHosts.get(text);
-    if (!addr) {
-      addr = parseSocketAddress(text);
-      if (this.bornHosts.size >= 4096) this.bornHosts.clear();
-      this.bornHosts.set(text, addr);
-    }
-    return addr;
-  }
-
-  private nextQueueOffset(topic: string, queueId: number): number {
-    let byQueue = this.queueOffsets.get(topic);
-    if (!byQueue) {
-      byQueue = [];
-      this.queueOffsets.set(topic, byQueue);
-    }
-    const next = byQueue[queueId] ?? 0;
-    byQueue[queueId] = next + 1;
-    return next;
-  }
-
-  /** Raises the next queue offset to at least `next` (recovery, replication). */
-  private raiseQueueOffset(topic: string, queueId: number, next: number): void {
-    let byQueue = this.queueOffsets.get(topic);
-    if (!byQueue) {
-      byQueue = [];
-      this.queueOffsets.set(topic, byQueue);
-    }
-    if ((byQueue[queueId] ?? 0) < next) byQueue[queueId] = next;
-  }
-
   /** Validates replicated bytes and decodes their dispatch requests; nothing is written yet. */
   private checkRaw(
     commitLogOffset: number,
     bytes: Uint8Array,
-  ): { reqs: DispatchRequest[]; endsWithBlank: boolean; writeLength: number } {
+  ): { reqs: DispatchRequest[]; endsWithBlank: boolean } {
     if (!(bytes instanceof Uint8Array) || bytes.length === 0) {
       throw new MqError(ResponseCode.INVALID_PARAMETER, "appendRaw needs a non-empty Uint8Array");
     }
@@ -737,7 +562,7 @@ export class MessageStore {
             `blank marker at ${commitLogOffset + pos} covers ${view.getInt32(pos)} bytes, the segment has ${left} left (segment sizes differ?)`,
           );
         }
-        return { reqs, endsWithBlank: true, writeLength: pos + END_FILE_MIN_BLANK_LENGTH };
+        return { reqs, endsWithBlank: true };
       }
       const check = checkMessageRecord(bytes, view, pos, bytes.length - pos, {
         checkCRC: true,
@@ -759,7 +584,7 @@ export class MessageStore {
       reqs.push(decodeDispatchRequest(bytes, view, pos, check.size, check.layout, this.options.tagsCodeOf));
       pos += check.size;
     }
-    return { reqs, endsWithBlank: false, writeLength: pos };
+    return { reqs, endsWithBlank: false };
   }
 
   /** Dispatches appended records up to `boundary` in order, then resolves their puts. */
@@ -767,11 +592,12 @@ export class MessageStore {
     const pending = this.pending;
     let head = this.pendingHead;
     try {
-      while (head < pending.length && pending[head]!.end <= boundary) {
-        const p = pending[head]!;
-        if (p.req) this.dispatch(p.req);
+      while (head < pending.length) {
+        const m = pending[head]!;
+        if (m.commitLogOffset + m.size > boundary) break;
+        if (m.dispatchable) this.dispatch(m);
         head++;
-        if (p.resolve) p.resolve(p.value);
+        if (m.resolve) m.resolve(m.value);
       }
     } catch (err) {
       // A ConsumeQueue or index write failed (disk full, I/O error): stop taking writes, recovery will redo it.
@@ -794,27 +620,29 @@ export class MessageStore {
     if (boundary > this.confirmedOffset) this.confirmedOffset = boundary;
   }
 
-  private dispatch(req: DispatchRequest): void {
-    if (req.consumeQueued) {
-      this.cqs
-        .findOrCreate(req.topic, req.queueId)
-        .put(req.queueOffset, req.commitLogOffset, req.size, req.tagsCode);
+  private dispatch(m: AppendedMessage): void {
+    if (m.consumeQueued) {
+      const q = m.queue!;
+      if (q.cq === null) q.cq = this.cqs.findOrCreate(m.topic, m.queueId);
+      q.cq.put(m.queueOffset, m.commitLogOffset, m.size, m.tagsCode);
     }
     this.index?.buildIndex(
-      req.topic,
-      req.commitLogOffset,
-      req.storeTimestamp,
-      req.sysFlag,
-      req.uniqKey,
-      req.keys,
+      m.entry!.indexHashPrefix,
+      m.commitLogOffset,
+      m.storeTimestamp,
+      m.sysFlag,
+      m.uniqKey,
+      m.keys,
+      m.uniqKeyHash,
     );
-    const end = req.commitLogOffset + req.size;
+    const end = m.commitLogOffset + m.size;
     if (end > this.confirmedOffset) this.confirmedOffset = end; // listeners may read it right away
-    this.confirmedLastRecord = req.commitLogOffset;
-    this.confirmedStoreTimestamp = req.storeTimestamp;
+    this.confirmedLastRecord = m.commitLogOffset;
+    this.confirmedStoreTimestamp = m.storeTimestamp;
+    if (this.listeners.size === 0) return;
     for (const listener of this.listeners) {
       try {
-        listener(req);
+        listener(m);
       } catch (err) {
         this.options.logger.warn(`onDispatch listener threw: ${(err as Error)?.message ?? err}`);
       }
@@ -940,10 +768,6 @@ function validateOptions(o: MessageStoreOptions): void {
     throw bad("maxHashSlotNum >= 1 and maxIndexNum >= 2 are required");
 }
 
-function isInt32(n: unknown): n is number {
-  return typeof n === "number" && Number.isInteger(n) && n >= -2147483648 && n <= 2147483647;
-}
-
 function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -951,8 +775,4 @@ function isAlive(pid: number): boolean {
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === "EPERM";
   }
-}
-
-function illegal(message: string): MqError {
-  return new MqError(ResponseCode.MESSAGE_ILLEGAL, message);
 }

@@ -52,8 +52,16 @@ export interface MessageStoreOptions {
    * recovery and replication call it again for the same record.
    */
   tagsCodeOf: (topic: string, properties: Readonly<Record<string, string>>, storeTimestamp: number) => number;
-  /** Appends are gathered in a buffer of this size and written with one pwrite. */
+  /**
+   * Appends are gathered in a buffer and written with one pwrite per event-loop turn, or as soon as this many bytes
+   * are buffered.
+   */
   writeBufferSize: number;
+  /**
+   * Append buffers. Writes of 64 KiB or more run off the event loop while the next buffer fills, so encoding and
+   * the kernel's copy overlap; 1 writes every buffer in place.
+   */
+  writeBufferCount: number;
   /** Most ConsumeQueue units one getMessages call looks at (maxFilterMessageCount). */
   maxScanUnitsPerGet: number;
   logger: StoreLogger;
@@ -81,7 +89,8 @@ export const defaultMessageStoreOptions: Readonly<MessageStoreOptions> = Object.
   maxIndexNum: 20_000_000,
   tagsCodeOf: (_topic: string, properties: Readonly<Record<string, string>>) =>
     tagsStringToTagsCode(properties.TAGS),
-  writeBufferSize: 4 * 1024 * 1024,
+  writeBufferSize: 1024 * 1024,
+  writeBufferCount: 4,
   maxScanUnitsPerGet: 16_000,
   logger: Object.freeze({ info: () => {}, warn: (msg: string) => console.warn(`[store] ${msg}`) }),
 } satisfies MessageStoreOptions);

@@ -5,6 +5,7 @@ import type { CommitLog } from "./commit-log.ts";
 import { hasRecordAfter, scanCommitLog } from "./commit-log-scan.ts";
 import type { ConsumeQueueTable } from "./consume-queue-table.ts";
 import { createDispatchFieldsDecoder } from "./dispatch-request.ts";
+import { indexKeyHashPrefix } from "./index-file.ts";
 import type { MessageIndex } from "./message-index.ts";
 import type { MessageStoreOptions } from "./options.ts";
 
@@ -42,6 +43,8 @@ export function recoverStore(input: RecoveryInput): RecoveryResult {
   const logicsFrom = cp ? cp.logicsOffset : 0;
   const indexFrom = cp ? cp.indexOffset : 0;
   const decode = createDispatchFieldsDecoder(o.tagsCodeOf);
+  let lastTopic = "";
+  let lastPrefix = indexKeyHashPrefix(lastTopic);
   const scan = hasFiles
     ? scanCommitLog(commitLog, start, o.checkCrcOnRecover, (bytes, view, at, offset, size, layout) => {
         if (offset < logicsFrom && offset < indexFrom) return;
@@ -50,7 +53,11 @@ export function recoverStore(input: RecoveryInput): RecoveryResult {
           cqs.findOrCreate(req.topic, req.queueId).put(req.queueOffset, offset, size, req.tagsCode);
         }
         if (index && offset >= indexFrom) {
-          index.buildIndex(req.topic, offset, req.storeTimestamp, req.sysFlag, req.uniqKey, req.keys);
+          if (req.topic !== lastTopic) {
+            lastTopic = req.topic;
+            lastPrefix = indexKeyHashPrefix(lastTopic);
+          }
+          index.buildIndex(lastPrefix, offset, req.storeTimestamp, req.sysFlag, req.uniqKey, req.keys);
         }
       })
     : { end: 0, lastRecord: -1, records: 0, corrupt: null };

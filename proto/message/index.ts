@@ -10,12 +10,14 @@ export {
   decodeMessageRecord,
   END_FILE_MIN_BLANK_LENGTH,
   encodeMessageRecord,
+  encodeMessageRecordHead,
   getInt64,
   MESSAGE_MAGIC_CODE,
   MESSAGE_MAGIC_CODE_V2,
   type MessageExt,
   type MessageRecordDecoder,
   type MessageRecordFields,
+  type MessageRecordHead,
   MIN_RECORD_SIZE,
   messageRecordSize,
   type RecordCheck,
@@ -32,6 +34,8 @@ export {
   decodeMessagePropertiesBytes,
   encodeMessageProperties,
   MAX_PROPERTIES_BYTES,
+  measureMessageProperties,
+  writeMessageProperties,
 } from "./properties.ts";
 export { formatSocketAddress, parseSocketAddress, type SocketAddress } from "./socket-address.ts";
 export { javaStringHashCode, tagsStringToTagsCode } from "./string-hash-code.ts";

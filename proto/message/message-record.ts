@@ -129,16 +129,31 @@ export function encodeMessageRecord(
   at: number,
   f: MessageRecordFields,
 ): number {
+  const p = encodeMessageRecordHead(target, view, at, f, f.properties.length);
+  copySmall(target, p, f.properties);
+  return view.getInt32(at);
+}
+
+/** The fields of a record except its properties bytes (encodeMessageRecordHead's input). */
+export type MessageRecordHead = Omit<MessageRecordFields, "properties">;
+
+/**
+ * Encodes everything of a record but the properties bytes, which the caller writes itself at the returned
+ * position (`propertiesLength` of them, e.g. with writeMessageProperties): the record is encoded in place
+ * without an intermediate properties array. TOTALSIZE includes them.
+ */
+export function encodeMessageRecordHead(
+  target: Uint8Array,
+  view: DataView,
+  at: number,
+  f: MessageRecordHead,
+  propertiesLength: number,
+): number {
   const topicLength = f.topic.length;
   const bornIpLength = f.bornHost.ip.length;
   const storeIpLength = f.storeHost.ip.length;
-  const size = messageRecordSize(
-    f.body.length,
-    topicLength,
-    f.properties.length,
-    bornIpLength,
-    storeIpLength,
-  );
+  const bodyLength = f.body.length;
+  const size = messageRecordSize(bodyLength, topicLength, propertiesLength, bornIpLength, storeIpLength);
   let sysFlag = f.sysFlag & ~(MessageSysFlag.BORNHOST_V6_FLAG | MessageSysFlag.STOREHOSTADDRESS_V6_FLAG);
   if (bornIpLength === 16) sysFlag |= MessageSysFlag.BORNHOST_V6_FLAG;
   if (storeIpLength === 16) sysFlag |= MessageSysFlag.STOREHOSTADDRESS_V6_FLAG;
@@ -151,34 +166,37 @@ export function encodeMessageRecord(
   setInt64(view, at + 28, f.commitLogOffset);
   view.setInt32(at + 36, sysFlag);
   setInt64(view, at + 40, f.bornTimestamp);
-  let p = at + 48;
-  target.set(f.bornHost.ip, p);
-  p += bornIpLength;
+  let p = copySmall(target, at + 48, f.bornHost.ip);
   view.setInt32(p, f.bornHost.port);
-  p += 4;
-  setInt64(view, p, f.storeTimestamp);
-  p += 8;
-  target.set(f.storeHost.ip, p);
-  p += storeIpLength;
+  setInt64(view, p + 4, f.storeTimestamp);
+  p = copySmall(target, p + 12, f.storeHost.ip);
   view.setInt32(p, f.storeHost.port);
-  p += 4;
-  view.setInt32(p, f.reconsumeTimes);
-  setInt64(view, p + 4, f.preparedTransactionOffset);
-  p += 12;
-  view.setInt32(p, f.body.length);
-  target.set(f.body, p + 4);
-  p += 4 + f.body.length;
+  view.setInt32(p + 4, f.reconsumeTimes);
+  setInt64(view, p + 8, f.preparedTransactionOffset);
+  view.setInt32(p + 16, bodyLength);
+  p += 20;
+  target.set(f.body, p);
+  p += bodyLength;
   if (topicLength > 127) {
     view.setInt16(p, topicLength);
     p += 2;
   } else {
     target[p++] = topicLength;
   }
-  target.set(f.topic, p);
-  p += topicLength;
-  view.setInt16(p, f.properties.length);
-  target.set(f.properties, p + 2);
-  return size;
+  p = copySmall(target, p, f.topic);
+  view.setInt16(p, propertiesLength);
+  return p + 2;
+}
+
+/** Copies `src` to `target[at]`, returns the end; a loop beats TypedArray.set for the few bytes of an ip or topic. */
+function copySmall(target: Uint8Array, at: number, src: Uint8Array): number {
+  const n = src.length;
+  if (n > 64) {
+    target.set(src, at);
+    return at + n;
+  }
+  for (let i = 0; i < n; i++) target[at + i] = src[i]!;
+  return at + n;
 }
 
 /** Outcome of checking the bytes at one position of a CommitLog segment. */

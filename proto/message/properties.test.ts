@@ -5,6 +5,8 @@ import {
   decodeMessageProperties,
   decodeMessagePropertiesBytes,
   encodeMessageProperties,
+  measureMessageProperties,
+  writeMessageProperties,
 } from "./properties.ts";
 
 describe("message properties codec", () => {
@@ -44,5 +46,40 @@ describe("message properties codec", () => {
   test("invalid UTF-8 decodes to replacement chars, not an exception", () => {
     const props = decodeMessagePropertiesBytes(new Uint8Array([0x41, 0x01, 0xff, 0xfe, 0x02]));
     expect(props).toEqual({ A: "\ufffd\ufffd" });
+  });
+
+  test("measure + write give exactly TextEncoder's bytes of the encoded string, without the omitted entry", () => {
+    const cases: Record<string, string>[] = [
+      {},
+      { TAGS: "a", KEYS: "k1 k2", UNIQ_KEY: "7F00" },
+      { täg: "wört", 中文: "值", emoji: "a\u{1F600}b", lone: "x\ud800y\udc00z", end: "\ud83d" },
+      { e: "", "\u07ff": "\u0800\uffff" },
+    ];
+    for (const props of cases) {
+      for (const omit of [null, "UNIQ_KEY", "KEYS"]) {
+        const kept = Object.fromEntries(Object.entries(props).filter(([k]) => k !== omit));
+        const expected = new TextEncoder().encode(encodeMessageProperties(kept));
+        expect(measureMessageProperties(props, omit)).toBe(expected.length);
+        const target = new Uint8Array(expected.length + 8).fill(0xee);
+        expect(writeMessageProperties(props, omit, target, 3)).toBe(3 + expected.length);
+        expect(target.subarray(3, 3 + expected.length)).toEqual(expected);
+        expect(target[2]).toBe(0xee);
+        expect(target[3 + expected.length]).toBe(0xee);
+      }
+    }
+  });
+
+  test("measure rejects what encodeMessageProperties rejects, and skips undefined values", () => {
+    const bads: Record<string, string>[] = [
+      { "a\u0001": "x" },
+      { a: "x\u0002y" },
+      { "": "x" },
+      { a: 5 as unknown as string },
+    ];
+    for (const bad of bads) {
+      expect(() => measureMessageProperties(bad, null)).toThrow(MqError);
+    }
+    const sparse = { A: "1", B: undefined as unknown as string };
+    expect(measureMessageProperties(sparse, null)).toBe(4);
   });
 });

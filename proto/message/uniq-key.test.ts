@@ -1,4 +1,5 @@
 import { expect, test } from "bun:test";
+import { javaStringHashCode } from "./string-hash-code.ts";
 import { createUniqKeyGenerator } from "./uniq-key.ts";
 
 test("lays out ip, pid, instance hash, ms since month start and counter like the Java client", () => {
@@ -29,4 +30,25 @@ test("ids stay unique across many calls and month boundaries", () => {
   expect(seen.size).toBe(50_000);
   const v6 = createUniqKeyGenerator({ ip: new Uint8Array(16) }).next();
   expect(v6).toHaveLength(56);
+});
+
+test("nextInto writes the id's ASCII bytes and lastHashCode is its Java hashCode", () => {
+  let t = new Date(2026, 4, 31, 23, 59, 59, 998).getTime();
+  const clock = () => {
+    t += 0.4;
+    return Math.floor(t);
+  };
+  for (const ip of [new Uint8Array([192, 168, 1, 20]), new Uint8Array(16).fill(0xab)]) {
+    const gen = createUniqKeyGenerator({ ip, pid: 77, clock });
+    const seen = new Set<string>();
+    for (let i = 0; i < 70_000; i++) {
+      const target = new Uint8Array(gen.length + 2);
+      const id = i % 2 === 0 ? gen.nextInto(new DataView(target.buffer), 1) : gen.next();
+      expect(id).toHaveLength(gen.length);
+      if (i % 2 === 0) expect(new TextDecoder().decode(target.subarray(1, 1 + gen.length))).toBe(id);
+      if (i % 997 === 0) expect(gen.lastHashCode()).toBe(javaStringHashCode(id));
+      seen.add(id);
+    }
+    expect(seen.size).toBe(70_000);
+  }
 });

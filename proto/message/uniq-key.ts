@@ -21,12 +21,25 @@ export const defaultUniqKeyGeneratorOptions: Readonly<UniqKeyGeneratorOptions> =
 export interface UniqKeyGenerator {
   /** A new id, e.g. "7F0000011A2B3C4D5E6F0011223300A1" (32 hex chars for IPv4, 56 for IPv6). */
   next(): string;
+  /**
+   * Like next(), and writes the id's ASCII bytes (`length` of them) at byte `at` of `target`: a store encodes it
+   * in place. `now` saves a clock read when the caller just made one.
+   */
+  nextInto(target: DataView, at: number, now?: number): string;
+  /** Java String.hashCode of the id returned last (the index hashes it without reading the string again). */
+  lastHashCode(): number;
+  /** Length of every id: 32 for an IPv4 host, 56 for IPv6. */
+  readonly length: number;
 }
 
 /** "00".."FF" by byte value. */
 const HEX2: readonly string[] = Object.freeze(
   Array.from({ length: 256 }, (_, b) => b.toString(16).toUpperCase().padStart(2, "0")),
 );
+/** The two ASCII codes of HEX2[b] as one big-endian 16-bit word. */
+const HEX2_WORD = Uint16Array.from(HEX2, (h) => (h.charCodeAt(0) << 8) | h.charCodeAt(1));
+/** String.hashCode of HEX2[b]. */
+const HEX2_HASH = Int32Array.from(HEX2, (h) => h.charCodeAt(0) * 31 + h.charCodeAt(1));
 
 /**
  * Client-style UNIQ_KEY ids as the Java remoting client makes them (MessageClientIDSetter): ip, pid (2 bytes),
@@ -43,27 +56,54 @@ export function createUniqKeyGenerator(options: Partial<UniqKeyGeneratorOptions>
   for (const b of o.ip) fixed += hexByte(b);
   fixed += hexByte((o.pid >> 8) & 0xff) + hexByte(o.pid & 0xff);
   fixed += hex32(instanceHash);
+  const length = fixed.length + 12;
   let monthStart = 0;
   let nextMonthStart = 0;
   let counter = 0;
   let lastNow = -1;
   let head = "";
-  return {
-    next() {
-      const now = o.clock();
-      if (now !== lastNow) {
-        if (now >= nextMonthStart || now < monthStart) {
-          const d = new Date(now);
-          monthStart = new Date(d.getFullYear(), d.getMonth(), 1).getTime();
-          nextMonthStart = new Date(d.getFullYear(), d.getMonth() + 1, 1).getTime();
-        }
-        lastNow = now;
-        head = fixed + hex32(now - monthStart);
+  /** The head's ASCII bytes as big-endian 32-bit words (its length is a multiple of 4). */
+  const headWords = new Int32Array((length - 4) / 4);
+  let headHash = 0;
+  let lastHash = 0;
+  /** Moves the id's head (all but the counter) to `now`; returns the counter to use and sets lastHash. */
+  const advance = (now: number): number => {
+    if (now !== lastNow) {
+      if (now >= nextMonthStart || now < monthStart) {
+        const d = new Date(now);
+        monthStart = new Date(d.getFullYear(), d.getMonth(), 1).getTime();
+        nextMonthStart = new Date(d.getFullYear(), d.getMonth() + 1, 1).getTime();
       }
-      const id = head + HEX2[(counter >> 8) & 0xff]! + HEX2[counter & 0xff]!;
-      counter = (counter + 1) & 0xffff;
-      return id;
+      lastNow = now;
+      head = fixed + hex32(now - monthStart);
+      headHash = 0;
+      for (let i = 0; i < head.length; i++) {
+        const c = head.charCodeAt(i);
+        headWords[i >> 2] = (headWords[i >> 2]! << 8) | c;
+        headHash = (Math.imul(31, headHash) + c) | 0;
+      }
+    }
+    const c = counter;
+    counter = (counter + 1) & 0xffff;
+    // hashCode(head + 4 chars) = hashCode(head) * 31^4 + hashCode(the 4 chars), mod 2^32
+    lastHash = (Math.imul(headHash, 923521) + HEX2_HASH[c >> 8]! * 961 + HEX2_HASH[c & 0xff]!) | 0;
+    return c;
+  };
+  return {
+    length,
+    next() {
+      const c = advance(o.clock());
+      return head + HEX2[c >> 8]! + HEX2[c & 0xff]!;
     },
+    nextInto(target, at, now = o.clock()) {
+      const c = advance(now);
+      const n = headWords.length;
+      for (let i = 0; i < n; i++) target.setInt32(at + i * 4, headWords[i]!);
+      target.setUint16(at + n * 4, HEX2_WORD[c >> 8]!);
+      target.setUint16(at + n * 4 + 2, HEX2_WORD[c & 0xff]!);
+      return head + HEX2[c >> 8]! + HEX2[c & 0xff]!;
+    },
+    lastHashCode: () => lastHash,
   };
 }
 

@@ -1,12 +1,13 @@
 /**
  * Child process of crash.test.ts. Opens (and so recovers) the store, checks every message acknowledged in earlier
  * runs, prints "V ok <n>" (or "V fail <why>" and exits 1), then appends with SYNC_FLUSH from several writers
- * until it is killed, printing "A <i> <queueId> <queueOffset> <commitLogOffset> <crc32 of the raw record>" for each
- * acknowledged message.
+ * until it is killed, printing "A <i> <commitLogOffset> <queueId> <queueOffset> <crc32 of the raw record>" for each
+ * acknowledged message (six writers put single messages, two put batches with putMessages).
  * Usage: bun crash-writer.ts <storeDir> <ackFile> <firstMessageNumber>
  */
 import * as fs from "node:fs";
 import { createMessageStore } from "../message-store.ts";
+import type { PutResult } from "../types.ts";
 import { type Ack, crashBody, crashStoreOptions } from "./crash-workload.ts";
 
 const [dir, ackFile, firstArg] = process.argv.slice(2);
@@ -40,19 +41,32 @@ for (const a of acks) {
 process.stdout.write(`V ok ${acks.length}\n`);
 
 let next = Number(firstArg);
-const writers = Array.from({ length: 8 }, async () => {
+const input = (i: number) => ({
+  topic: "Crash",
+  queueId: i % 4,
+  body: crashBody(i),
+  properties: { KEYS: `c${i}` },
+});
+const ack = (i: number, r: PutResult) => {
+  const m = store.lookMessageByOffset(r.commitLogOffset)!;
+  process.stdout.write(
+    `A ${i} ${r.commitLogOffset} ${m.queueId} ${r.queueOffset} ${Bun.hash.crc32(m.raw)}\n`,
+  );
+};
+// Six writers put one message at a time, two put batches of 1-4 (putMessages: one promise for the batch).
+const writers = Array.from({ length: 8 }, async (_, w) => {
   for (;;) {
-    const i = next++;
-    const r = await store.putMessage({
-      topic: "Crash",
-      queueId: i % 4,
-      body: crashBody(i),
-      properties: { KEYS: `c${i}` },
-    });
-    const m = store.lookMessageByOffset(r.commitLogOffset)!;
-    process.stdout.write(
-      `A ${i} ${r.commitLogOffset} ${m.queueId} ${r.queueOffset} ${Bun.hash.crc32(m.raw)}\n`,
-    );
+    if (w < 6) {
+      const i = next++;
+      ack(i, await store.putMessage(input(i)));
+    } else {
+      const first = next;
+      next += 1 + (first % 4);
+      const results = await store.putMessages(
+        Array.from({ length: next - first }, (_, k) => input(first + k)),
+      );
+      for (let k = 0; k < results.length; k++) ack(first + k, results[k]!);
+    }
   }
 });
 await Promise.all(writers);
