@@ -20,8 +20,8 @@ export interface CommitLogOptions {
   segmentSize: number;
   /** A write is started once this many bytes are buffered (and at the end of every event-loop turn). */
   writeBufferSize: number;
-  /** Capacity of each append buffer: at least writeBufferSize and one largest record. */
-  writeBufferCapacity: number;
+  /** The largest record: each append buffer holds writeBufferSize plus one of them. */
+  maxRecordSize: number;
   /** Append buffers: while up to count - 1 of them are being written off the event loop, the next one fills. */
   writeBufferCount: number;
   preallocate: Preallocate | null;
@@ -107,7 +107,7 @@ export class CommitLog {
     this.willNeed = options.willNeed;
     const flags = options.syncWrites ? fs.constants.O_DSYNC : 0;
     this.queue = new MappedFileQueue(options.dir, options.segmentSize, options.preallocate, flags);
-    const capacity = Math.max(options.writeBufferCapacity, options.writeBufferSize);
+    const capacity = options.writeBufferSize + options.maxRecordSize;
     this.buf = new Uint8Array(capacity);
     this.bufView = new DataView(this.buf.buffer);
     // With syncWrites every write is off the event loop: it needs a second buffer.
@@ -269,16 +269,17 @@ export class CommitLog {
 
   /**
    * Starts the pwrite of the buffered bytes: off the event loop when a spare buffer can take over (and the write
-   * is large, or durable), else in place. Unless `now`, the bytes rather wait while every spare buffer is being
-   * written and there is room (the first write to complete takes them), so the writer keeps encoding instead of
-   * waiting on the file. `end` (-1: where the bytes end) lets a blank marker's write cover the segment's rest.
+   * is large, or durable), else in place. Unless `now` (the buffer is full, or the segment ends), the bytes rather
+   * wait while writes are in flight and no spare buffer is left: the next write to complete takes them, and the
+   * writer keeps encoding instead of waiting on the file. `end` (-1: where the bytes end) lets a blank marker's
+   * write cover the segment's rest.
    */
   private submit(end: number, now: boolean): void {
     const length = this.bufLen;
     if (length === 0) return;
     const offThread = this.o.syncWrites || length >= ASYNC_WRITE_MIN_BYTES;
     const spare = offThread ? this.spare.pop() : undefined;
-    if (!spare && !now && this.asyncWrites > 0 && length < this.buf.length / 2) {
+    if (!spare && !now && this.asyncWrites > 0) {
       this.deferred = true;
       return;
     }

@@ -3,6 +3,7 @@ import { MqError } from "../../proto/error.ts";
 import {
   decodeMessageRecord,
   decodeOffsetMessageId,
+  encodeMessageProperties,
   javaStringHashCode,
   MessageSysFlag,
 } from "../../proto/message/index.ts";
@@ -10,7 +11,7 @@ import { ResponseCode } from "../../proto/response-code.ts";
 import { createMessageStore, type MessageStore } from "./message-store.ts";
 import type { MessageStoreOptions } from "./options.ts";
 import { bodyOf, removeDir, smallOptions, tempDir } from "./testdata/fixture.ts";
-import type { DispatchRequest, MessageInput } from "./types.ts";
+import type { DispatchRequest, MessageInput, PutResult } from "./types.ts";
 
 const open: MessageStore[] = [];
 const dirs: string[] = [];
@@ -400,5 +401,86 @@ describe("MessageStore dispatch, lookups and maintenance", () => {
     open.push(again);
     expect(again.getMaxOffsetInQueue("TopicA", 0)).toBe(1);
     expect((await again.putMessage(msg(2))).queueOffset).toBe(1);
+  });
+});
+
+describe("MessageStore write path", () => {
+  for (const flushDiskType of ["ASYNC_FLUSH", "SYNC_FLUSH"] as const) {
+    test(`${flushDiskType}: concurrent large batches and single puts, written off the event loop, come back whole and in order`, async () => {
+      const options: Partial<MessageStoreOptions> = {
+        flushDiskType,
+        commitLogSegmentSize: 256 * 1024,
+        consumeQueueUnitsPerFile: 1024,
+        maxIndexNum: 8192,
+        maxMessageSize: 4096,
+        writeBufferSize: 64 * 1024, // writes of 64 KiB go to the thread pool; 3 buffers run out and bytes wait
+        writeBufferCount: 3,
+      };
+      const { store, dir } = await newStore(options);
+      const results: { i: number; r: PutResult }[] = [];
+      let next = 0;
+      const input = (i: number) => msg(i, { queueId: i % 3, body: bodyOf(i, 500 + (i % 9) * 300) });
+      await Promise.all([
+        ...Array.from({ length: 6 }, async () => {
+          for (let round = 0; round < 6; round++) {
+            const first = next;
+            next += 120;
+            const rs = await store.putMessages(Array.from({ length: 120 }, (_, k) => input(first + k)));
+            rs.forEach((r, k) => {
+              results.push({ i: first + k, r });
+            });
+          }
+        }),
+        ...Array.from({ length: 16 }, async () => {
+          for (let round = 0; round < 20; round++) {
+            const i = next++;
+            results.push({ i, r: await store.putMessage(input(i)) });
+          }
+        }),
+      ]);
+      expect(results.length).toBe(6 * 6 * 120 + 16 * 20);
+      const end = Math.max(...results.map(({ r }) => r.commitLogOffset + r.wroteBytes));
+      expect(store.maxPhysicalOffset).toBe(end);
+      if (flushDiskType === "SYNC_FLUSH") expect(store.flushedPhysicalOffset).toBe(end);
+      const check = (s: MessageStore) => {
+        for (const { i, r } of results) {
+          const m = s.lookMessageByOffset(r.commitLogOffset)!;
+          expect(m.body).toEqual(input(i).body);
+          expect([m.queueId, m.queueOffset, m.msgId]).toEqual([i % 3, r.queueOffset, r.msgId]);
+          expect(m.properties.UNIQ_KEY).toBe(r.uniqKey);
+        }
+        for (let q = 0; q < 3; q++) {
+          const offsets = results.filter(({ i }) => i % 3 === q).map(({ r }) => r.queueOffset);
+          expect(offsets.sort((a, b) => a - b)).toEqual([...offsets.keys()]);
+          expect(s.getMaxOffsetInQueue("TopicA", q)).toBe(offsets.length);
+        }
+      };
+      check(store);
+      await store.close();
+      const again = await createMessageStore(smallOptions(dir, options));
+      open.push(again);
+      check(again);
+    });
+  }
+
+  test("properties are stored byte for byte as encodeMessageProperties gives them, UNIQ_KEY last when generated", async () => {
+    const { store } = await newStore();
+    const props = { TAGS: "t\u00e4g", KEYS: "k1 \u4e2d\u6587", EMPTY: "", UNIQ_KEY: "", "\u{1F600}": "x" };
+    const generated = await store.putMessage(msg(1, { properties: props }));
+    const given = await store.putMessage(msg(2, { properties: { ...props, UNIQ_KEY: "GIVEN-1" } }));
+    const encoder = new TextEncoder();
+    const { UNIQ_KEY: _, ...rest } = props;
+    const raw = (r: PutResult) => store.lookMessageByOffset(r.commitLogOffset)!.raw;
+    const tail = (bytes: Uint8Array, n: number) => bytes.subarray(bytes.length - n);
+    const expectedGenerated = encoder.encode(
+      encodeMessageProperties({ ...rest, UNIQ_KEY: generated.uniqKey }),
+    );
+    expect(tail(raw(generated), expectedGenerated.length)).toEqual(expectedGenerated);
+    const expectedGiven = encoder.encode(encodeMessageProperties({ ...props, UNIQ_KEY: "GIVEN-1" }));
+    expect(tail(raw(given), expectedGiven.length)).toEqual(expectedGiven);
+    expect(store.queryMessageByUniqKey("TopicA", generated.uniqKey)[0]?.commitLogOffset).toBe(
+      generated.commitLogOffset,
+    );
+    expect(store.queryMessageByKey("TopicA", "\u4e2d\u6587", 4, 0, Number.MAX_SAFE_INTEGER).length).toBe(2);
   });
 });

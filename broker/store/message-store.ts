@@ -109,7 +109,7 @@ export class MessageStore {
       dir: path.join(this.root, "commitlog"),
       segmentSize: o.commitLogSegmentSize,
       writeBufferSize: o.writeBufferSize,
-      writeBufferCapacity: Math.max(o.writeBufferSize, maxRecordSize),
+      maxRecordSize,
       writeBufferCount: o.writeBufferCount,
       ...openNativeIo(),
       syncWrites: sync,

@@ -7,6 +7,7 @@ import {
   createMessageRecordDecoder,
   decodeMessageRecord,
   encodeMessageRecord,
+  encodeMessageRecordHead,
   MESSAGE_MAGIC_CODE,
   MESSAGE_MAGIC_CODE_V2,
   type MessageRecordFields,
@@ -14,7 +15,7 @@ import {
   readStoreTimestamp,
 } from "./message-record.ts";
 import { MessageSysFlag } from "./message-sys-flag.ts";
-import { encodeMessageProperties } from "./properties.ts";
+import { encodeMessageProperties, measureMessageProperties, writeMessageProperties } from "./properties.ts";
 import { parseSocketAddress } from "./socket-address.ts";
 
 const enc = new TextEncoder();
@@ -87,6 +88,27 @@ describe("CommitLog record codec", () => {
     const raw = encode(fields({ topic: enc.encode(topic) }));
     expect(new DataView(raw.buffer).getInt32(4)).toBe(MESSAGE_MAGIC_CODE_V2);
     expect(decodeMessageRecord(raw).topic).toBe(topic);
+  });
+
+  test("head + properties written in place give the same bytes as encodeMessageRecord, in any target position", () => {
+    const props = { TAGS: "TagA", KEYS: "k1 k2", "n\u00e4me": "v\u{1F600}", UNIQ_KEY: "ABC" };
+    for (const over of [
+      {},
+      { topic: enc.encode("T".repeat(200)) },
+      { bornHost: parseSocketAddress("[::1]:1") },
+    ]) {
+      const f = fields({ ...over, properties: enc.encode(encodeMessageProperties(props)) });
+      const expected = encode(f);
+      const target = new Uint8Array(expected.length + 40).fill(0xaa);
+      const view = new DataView(target.buffer);
+      const length = measureMessageProperties(props, null);
+      const at = encodeMessageRecordHead(target, view, 17, f, length);
+      expect(at).toBe(17 + expected.length - length);
+      expect(writeMessageProperties(props, null, target, at)).toBe(17 + expected.length);
+      expect(target.subarray(17, 17 + expected.length)).toEqual(new Uint8Array(expected));
+      expect(target[16]).toBe(0xaa);
+      expect(target[17 + expected.length]).toBe(0xaa);
+    }
   });
 
   test("sets the V6 host flags from IPv6 addresses", () => {
