@@ -1,5 +1,5 @@
 import type { MqError } from "../../proto/error.ts";
-import { MessageConst, type SocketAddress } from "../../proto/message/index.ts";
+import { MessageConst, type SocketAddress, uniqKeyText } from "../../proto/message/index.ts";
 import type { QueueEntry, TopicEntry } from "./topic-table.ts";
 import type { DispatchRequest, MessageInput, PutResult } from "./types.ts";
 
@@ -24,8 +24,9 @@ export class AppendedMessage implements PutResult, DispatchRequest {
   preparedTransactionOffset = 0;
   flag = 0;
   reconsumeTimes = 0;
-  /** The UNIQ_KEY: the input's, or generated when the record is encoded. */
-  uniqKey = "";
+  /** A generated UNIQ_KEY: its head and counter (uniqKeyText); its string is made when asked for. */
+  uniqKeyHead = "";
+  uniqKeyCounter = 0;
   /** Its indexKeyHash when the encoder computed it, else -1. */
   uniqKeyHash = -1;
   keys: string | undefined = undefined;
@@ -47,6 +48,7 @@ export class AppendedMessage implements PutResult, DispatchRequest {
   /** The input's properties object (the encoder writes the record from it). */
   readonly inputProperties: Readonly<Record<string, string>> | undefined;
   private readonly msgIdOf: ((offset: number) => string) | null;
+  private key = "";
   private props: Readonly<Record<string, string>> | null = null;
 
   constructor(msgIdOf: ((offset: number) => string) | null, input: MessageInput | null) {
@@ -73,6 +75,17 @@ export class AppendedMessage implements PutResult, DispatchRequest {
     m.consumeQueued = req.consumeQueued;
     m.props = req.properties;
     return m;
+  }
+
+  /** The UNIQ_KEY: the input's, or the one generated when the record was encoded. */
+  get uniqKey(): string {
+    if (this.key === "" && this.uniqKeyHead !== "")
+      this.key = uniqKeyText(this.uniqKeyHead, this.uniqKeyCounter);
+    return this.key;
+  }
+
+  set uniqKey(key: string) {
+    this.key = key;
   }
 
   /** Offset message id (store host + commitLogOffset), made on first use. */

@@ -174,7 +174,8 @@ export function createMessageEncoder(o: MessageEncoderOptions): MessageEncoder {
       if (!m.uniqKeyGiven) {
         for (let i = 0; i < UNIQ_KEY_NAME.length; i++) buf[p + i] = UNIQ_KEY_NAME[i]!;
         p += UNIQ_KEY_NAME.length;
-        m.uniqKey = uniqKeys.nextInto(commitLog.bufferView, p, now);
+        m.uniqKeyCounter = uniqKeys.nextInto(commitLog.bufferView, p, now);
+        m.uniqKeyHead = uniqKeys.lastHead();
         m.uniqKeyHash = positiveKeyHash(
           (Math.imul(m.entry!.indexHashPrefix, pow31) + uniqKeys.lastHashCode()) | 0,
         );

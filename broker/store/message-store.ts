@@ -631,7 +631,7 @@ export class MessageStore {
       m.commitLogOffset,
       m.storeTimestamp,
       m.sysFlag,
-      m.uniqKey,
+      m.uniqKeyHash >= 0 ? undefined : m.uniqKey, // a generated key comes hashed, its string is not needed
       m.keys,
       m.uniqKeyHash,
     );

@@ -44,4 +44,5 @@ export {
   defaultUniqKeyGeneratorOptions,
   type UniqKeyGenerator,
   type UniqKeyGeneratorOptions,
+  uniqKeyText,
 } from "./uniq-key.ts";

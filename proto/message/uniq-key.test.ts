@@ -1,6 +1,6 @@
 import { expect, test } from "bun:test";
 import { javaStringHashCode } from "./string-hash-code.ts";
-import { createUniqKeyGenerator } from "./uniq-key.ts";
+import { createUniqKeyGenerator, uniqKeyText } from "./uniq-key.ts";
 
 test("lays out ip, pid, instance hash, ms since month start and counter like the Java client", () => {
   const now = new Date(2026, 10, 24, 12, 0, 0, 5).getTime();
@@ -32,7 +32,7 @@ test("ids stay unique across many calls and month boundaries", () => {
   expect(v6).toHaveLength(56);
 });
 
-test("nextInto writes the id's ASCII bytes and lastHashCode is its Java hashCode", () => {
+test("nextInto writes the id's ASCII bytes; uniqKeyText makes its string and lastHashCode is its hashCode", () => {
   let t = new Date(2026, 4, 31, 23, 59, 59, 998).getTime();
   const clock = () => {
     t += 0.4;
@@ -43,7 +43,13 @@ test("nextInto writes the id's ASCII bytes and lastHashCode is its Java hashCode
     const seen = new Set<string>();
     for (let i = 0; i < 70_000; i++) {
       const target = new Uint8Array(gen.length + 2);
-      const id = i % 2 === 0 ? gen.nextInto(new DataView(target.buffer), 1) : gen.next();
+      let id: string;
+      if (i % 2 === 0) {
+        const counter = gen.nextInto(new DataView(target.buffer), 1);
+        id = uniqKeyText(gen.lastHead(), counter);
+      } else {
+        id = gen.next();
+      }
       expect(id).toHaveLength(gen.length);
       if (i % 2 === 0) expect(new TextDecoder().decode(target.subarray(1, 1 + gen.length))).toBe(id);
       if (i % 997 === 0) expect(gen.lastHashCode()).toBe(javaStringHashCode(id));

@@ -22,11 +22,14 @@ export interface UniqKeyGenerator {
   /** A new id, e.g. "7F0000011A2B3C4D5E6F0011223300A1" (32 hex chars for IPv4, 56 for IPv6). */
   next(): string;
   /**
-   * Like next(), and writes the id's ASCII bytes (`length` of them) at byte `at` of `target`: a store encodes it
-   * in place. `now` saves a clock read when the caller just made one.
+   * Makes the next id without its string: writes its ASCII bytes (`length` of them) at byte `at` of `target` (a
+   * store encodes it in place) and returns its counter; `uniqKeyText(lastHead(), counter)` is the id, made when
+   * someone asks for it. `now` saves a clock read when the caller just made one.
    */
-  nextInto(target: DataView, at: number, now?: number): string;
-  /** Java String.hashCode of the id returned last (the index hashes it without reading the string again). */
+  nextInto(target: DataView, at: number, now?: number): number;
+  /** All of the last id but its counter: its first `length - 4` chars (shared by the ids of one millisecond). */
+  lastHead(): string;
+  /** Java String.hashCode of the id made last (the index hashes it without reading the string again). */
   lastHashCode(): number;
   /** Length of every id: 32 for an IPv4 host, 56 for IPv6. */
   readonly length: number;
@@ -101,10 +104,16 @@ export function createUniqKeyGenerator(options: Partial<UniqKeyGeneratorOptions>
       for (let i = 0; i < n; i++) target.setInt32(at + i * 4, headWords[i]!);
       target.setUint16(at + n * 4, HEX2_WORD[c >> 8]!);
       target.setUint16(at + n * 4 + 2, HEX2_WORD[c & 0xff]!);
-      return head + HEX2[c >> 8]! + HEX2[c & 0xff]!;
+      return c;
     },
+    lastHead: () => head,
     lastHashCode: () => lastHash,
   };
+}
+
+/** The id nextInto made: its head (lastHead()) and its counter. */
+export function uniqKeyText(head: string, counter: number): string {
+  return head + HEX2[(counter >> 8) & 0xff]! + HEX2[counter & 0xff]!;
 }
 
 function hexByte(b: number): string {
