@@ -204,7 +204,7 @@ export class MessageStore {
     try {
       this.ensureWritable();
       if (!Array.isArray(batch) || batch.length === 0) {
-        throw new MqError(ResponseCode.MESSAGE_ILLEGAL, "empty message batch");
+        throw new MqError(ResponseCode.MESSAGE_ILLEGAL, "a message batch must be a non-empty array");
       }
       const now = this.options.clock();
       for (let i = 0; i < batch.length; i++) ms.push(this.encoder.check(batch[i]!, now));
@@ -260,6 +260,12 @@ export class MessageStore {
         for (const req of reqs) {
           const from = req.commitLogOffset - commitLogOffset;
           const at = cl.reserve(req.size);
+          if (cl.nextOffset !== req.commitLogOffset) {
+            throw new MqError(
+              ResponseCode.SYSTEM_ERROR,
+              `appendRaw: record ${req.commitLogOffset} would land at ${cl.nextOffset}`,
+            );
+          }
           cl.buffer.set(bytes.subarray(from, from + req.size), at);
           cl.commit(req.size, req.storeTimestamp);
         }
