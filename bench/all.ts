@@ -156,6 +156,7 @@ console.log(
     options,
     limits,
     targets: Object.fromEntries(results.map((r) => [r.name, summarize(r)])),
+    results,
     roles,
     recovery,
     ratios,

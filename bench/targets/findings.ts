@@ -48,6 +48,13 @@ export const PROXY_PROFILE = [
   "- **~30 %: the broker's work behind it**: pop (10.7 %), ack (9.4 %, an ack record written per message) and " +
     "put (9.7 %).",
   "",
+  "Connect over HTTP/1.1 (W1, one message per SendMessage, 64 calls in flight): the per-request path costs far " +
+    "more than gRPC's. connect-es's fetch handler (`handleFetch`, 19 % inclusive) builds a Request, Headers, an " +
+    "AbortSignal (`abort` 4.3 % self) and ReadableStream/async-iterable wrappers for every unary call, and Bun.serve " +
+    "ends each response with its own write (`end`, 19 % self); HTTP/1.1 allows one call per connection at a " +
+    "time, so nothing is coalesced. A unary fast path that decodes the body directly for `application/proto` " +
+    "requests would skip the stream machinery.",
+  "",
   "The gRPC generators use a lean h2c client (bench/targets/h2-pipe.ts) because Bun's node:http2 client cost " +
     "65–120 µs of client CPU per unary call, as much as the proxy, and took its CPU on the shared cores (Local-mode " +
     "W1 4–15k msg/s with it, 16–28k msg/s with the lean client at 17–24 µs/msg). The lean client indexes its " +

@@ -37,6 +37,9 @@ const WHY = {
     "every gRPC call costs the proxy protobuf decoding and encoding and its HTTP/2 framing on top of the broker's " +
     "send (see Proxy: where the proxy's time goes), all on one event loop, while the generators take CPU from the " +
     "same two cores",
+  w1Connect:
+    "each Connect call over HTTP/1.1 goes through connect-es's fetch handler (Request, Headers, AbortSignal, stream " +
+    "wrappers) and Bun.serve writes each response on its own (see Proxy: where the proxy's time goes)",
   w2Remoting:
     "each pulled record is decoded into a MessageExt only to send back its raw bytes, and every response is its " +
     "own write(2) (see Remoting: where the broker's time goes)",
@@ -44,8 +47,9 @@ const WHY = {
     "every ReceiveMessage is a pop (checkpoint written ahead to the revive log) plus an AckMessage (an ack record " +
     "per message) and encodes each message with protobuf-es's generic writer (see Proxy)",
   w3:
-    "the tail follows the shared machine: stalls of the event loop (GC, a slow fdatasync in SYNC_FLUSH) delay " +
-    "every message queued behind them; through the proxy the HTTP/2 layer adds its per-call cost",
+    "the tails follow pauses of the processes on the shared two cores: the send lag column shows the producer " +
+    "itself falling behind in the worst repetitions; in SYNC_FLUSH each ack also waits for an fdatasync, which " +
+    "took up to 34 ms on this disk under load (strace of the broker); not profiled further",
   w4: "start-up is Bun loading the modules plus opening the store; idle RSS is the Bun runtime of each process",
   w5: "recovery re-reads the CommitLog from the last checkpoint and rebuilds ConsumeQueues and index",
 };

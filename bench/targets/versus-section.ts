@@ -147,9 +147,11 @@ export function versusSection(r: VersusReport): string {
     "",
     "A broker (`bun bin/broker.ts`, ASYNC_FLUSH, 1 GiB CommitLog segments) takes 1 KiB messages (SEND_BATCH_MESSAGE) " +
       "until its CommitLog holds more than 1 GiB, is killed with SIGKILL (the abort marker stays, so the restart " +
-      "recovers as after a crash: records after the checkpoint are checked by CRC, ConsumeQueues and index " +
-      "rebuilt), and is started again on the same store; recovery time runs from that spawn until GET_MAX_OFFSET " +
-      "answers for every queue.",
+      "recovers as after a crash: records from the checkpoint's scan offset on are verified, size, magic and body " +
+      "CRC, and re-dispatched into their ConsumeQueues and the index; broker/store/README.md), and is started " +
+      "again on the same store; recovery time runs from that spawn until GET_MAX_OFFSET answers for every queue. " +
+      "The checkpoint is written every second, so the scan covers about the last second of writes, not the whole " +
+      "GiB; a store without a valid checkpoint would be scanned from its first segment.",
     "",
     recoveryTable,
     "",
