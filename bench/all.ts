@@ -21,13 +21,24 @@ import {
   summarize,
 } from "./harness/index.ts";
 import { peersSetupScript, peerTargets } from "./peers/index.ts";
-import { docsDir, parseBenchArgs, pickTargets, startRun, writeDocSections } from "./targets/cli.ts";
-import { checkGoals } from "./targets/goals.ts";
-import { createProxyTarget } from "./targets/proxy.ts";
-import { measureRecovery, type RecoveryFigures } from "./targets/recovery.ts";
-import { createRemotingTarget } from "./targets/remoting.ts";
-import { measureRole, ROLES, type RoleFootprint } from "./targets/roles.ts";
-import { summarySection, type VersusReport, versusSection } from "./targets/versus-section.ts";
+import {
+  checkGoals,
+  createProxyTarget,
+  createRemotingTarget,
+  docsDir,
+  measureRecovery,
+  measureRole,
+  parseBenchArgs,
+  pickTargets,
+  type RecoveryFigures,
+  ROLES,
+  type RoleFootprint,
+  startRun,
+  summarySection,
+  type VersusReport,
+  versusSection,
+  writeDocSections,
+} from "./targets/index.ts";
 
 const args = parseBenchArgs("bench", process.argv.slice(2));
 const o = args.suite;

@@ -7,11 +7,20 @@
  * (full runs, or --docs) and ends with one JSON line.
  */
 import { jsonLine, ResourceMeter, runSuite, type Target, type ThroughputFigures } from "./harness/index.ts";
-import { parseBenchArgs, pickTargets, startRun, writeDocSections } from "./targets/cli.ts";
-import { createProxyTarget, type ProxyTarget } from "./targets/proxy.ts";
-import { type ProxyReport, proxySection, proxyShares } from "./targets/proxy-section.ts";
-import { runPublishOnly } from "./targets/publish-only.ts";
-import { createRemotingTarget, type RemotingTarget } from "./targets/remoting.ts";
+import {
+  createProxyTarget,
+  createRemotingTarget,
+  type ProxyReport,
+  type ProxyTarget,
+  parseBenchArgs,
+  pickTargets,
+  proxySection,
+  proxyShares,
+  type RemotingTarget,
+  runPublishOnly,
+  startRun,
+  writeDocSections,
+} from "./targets/index.ts";
 
 const BATCH = 16;
 const SDK_IN_FLIGHT = 32;

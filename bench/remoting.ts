@@ -7,11 +7,19 @@
  * docs/benchmarks.md (full runs, or --docs) and ends with one JSON line.
  */
 import { jsonLine, runSuite, type SuiteOptions } from "./harness/index.ts";
-import { parseBenchArgs, pickTargets, startRun, writeDocSections } from "./targets/cli.ts";
-import { measureEngineAppend } from "./targets/engine-append.ts";
-import { runPublishOnly } from "./targets/publish-only.ts";
-import { createRemotingTarget, defaultRemotingTargetOptions } from "./targets/remoting.ts";
-import { type EngineRow, remotingSection, remotingShare } from "./targets/remoting-section.ts";
+import {
+  createRemotingTarget,
+  defaultRemotingTargetOptions,
+  type EngineRow,
+  measureEngineAppend,
+  parseBenchArgs,
+  pickTargets,
+  remotingSection,
+  remotingShare,
+  runPublishOnly,
+  startRun,
+  writeDocSections,
+} from "./targets/index.ts";
 
 const BATCH = 32;
 const BATCH_IN_FLIGHT = 64;

@@ -259,7 +259,10 @@ export class H2Pipe implements RpcTransport {
     this.flushScheduled = false;
     if (!this.socket || this.outLength === 0) return;
     const written = this.socket.write(this.out.subarray(0, this.outLength));
-    if (written < 0) return this.fail(new Error(`h2 connection to ${this.authority} closed`));
+    if (written < 0) {
+      this.fail(new Error(`h2 connection to ${this.authority} closed`));
+      return;
+    }
     this.out.copyWithin(0, written, this.outLength);
     this.outLength -= written;
   }
@@ -364,12 +367,16 @@ export class H2Pipe implements RpcTransport {
     while (buf.length - at >= 5) {
       const len = new DataView(buf.buffer, buf.byteOffset + at, 5).getUint32(1);
       if (buf.length - at - 5 < len) break;
-      if (buf[at] !== 0) return this.finish(s, new Error("compressed gRPC message (none was asked for)"));
+      if (buf[at] !== 0) {
+        this.finish(s, new Error("compressed gRPC message (none was asked for)"));
+        return;
+      }
       s.messages++;
       try {
         s.onMessage(buf.subarray(at + 5, at + 5 + len));
       } catch (err) {
-        return this.finish(s, err as Error);
+        this.finish(s, err as Error);
+        return;
       }
       at += 5 + len;
     }
