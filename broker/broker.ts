@@ -212,7 +212,7 @@ export class Broker {
     if (this.config.brokerRole === "SLAVE" || this.config.brokerId !== 0)
       this.logger.warn(
         { brokerRole: this.config.brokerRole, brokerId: this.config.brokerId },
-        "replication from the master is not implemented yet: this broker serves only what is written to it",
+        "bunmq brokers do not replicate yet: this broker serves only what is written to it",
       );
     const undo: Array<() => unknown> = [() => this.server.close()];
     try {
