@@ -68,15 +68,15 @@ export interface RunningBroker {
   close(): Promise<void>;
 }
 
+export interface StartBrokerOptions {
+  namesrvAddr?: string;
+  dir?: string;
+  config?: Partial<BrokerConfig>;
+  options?: Partial<Omit<BrokerOptions, "config">>;
+}
+
 /** A broker on a free port with its store under `dir` (a new temp dir by default). */
-export async function startBroker(
-  opts: {
-    namesrvAddr?: string;
-    dir?: string;
-    config?: Partial<BrokerConfig>;
-    options?: Partial<Omit<BrokerOptions, "config">>;
-  } = {},
-): Promise<RunningBroker> {
+export async function startBroker(opts: StartBrokerOptions = {}): Promise<RunningBroker> {
   const dir = opts.dir ?? tempDir("bunmq-broker-");
   const broker = createBroker({
     config: {
@@ -93,6 +93,26 @@ export async function startBroker(
   });
   await broker.start();
   return { broker, dir, addr: broker.brokerAddr, close: () => broker.close() };
+}
+
+/**
+ * Closes `running` and starts a broker again on its store and port (so clients and a nameserver find it at the
+ * same address); `opts` are those of the first start, without `dir`.
+ */
+export async function reopenBroker(
+  running: RunningBroker,
+  opts: Omit<StartBrokerOptions, "dir"> = {},
+): Promise<RunningBroker> {
+  const listenPort = running.broker.port;
+  await running.close();
+  return startBroker({ ...opts, dir: running.dir, config: { ...opts.config, listenPort } });
+}
+
+/** Closes a broker and its nameserver and removes the broker's store. */
+export async function closeBrokerAndNameServer(broker: RunningBroker, ns: RunningNameServer): Promise<void> {
+  await broker.close();
+  await ns.close();
+  removeDir(broker.dir);
 }
 
 export interface ChildRole {
@@ -114,19 +134,7 @@ export function spawnRole(role: string, args: string[], env: Record<string, stri
     env: { ...process.env, BUNMQ_LOG_LEVEL: "warn", ...env },
   });
   const lines: string[] = [];
-  void (async () => {
-    const decoder = new TextDecoder();
-    let rest = "";
-    for await (const chunk of proc.stdout) {
-      rest += decoder.decode(chunk, { stream: true });
-      let nl = rest.indexOf("\n");
-      while (nl >= 0) {
-        lines.push(rest.slice(0, nl));
-        rest = rest.slice(nl + 1);
-        nl = rest.indexOf("\n");
-      }
-    }
-  })();
+  readLines(proc.stdout, (line) => lines.push(line));
   return {
     proc,
     lines,
@@ -156,33 +164,24 @@ export interface AliOnsClient {
  * production). `opts` is passed to the fixture as JSON: see tests/fixtures/ali-ons-client.cjs.
  */
 export function spawnAliOns(opts: Record<string, unknown>): AliOnsClient {
-  const proc = spawn(
-    ["node", join(import.meta.dir, "fixtures", "ali-ons-client.cjs"), JSON.stringify(opts)],
-    {
-      stdin: "ignore",
-      stdout: "pipe",
-      stderr: "pipe",
-    },
-  );
+  return spawnNodeFixture(join(import.meta.dir, "fixtures", "ali-ons-client.cjs"), opts);
+}
+
+/** Runs `node <script> '<opts as JSON>'` and collects the JSON lines it prints (others as "raw" events). */
+export function spawnNodeFixture(script: string, opts: Record<string, unknown>): AliOnsClient {
+  const proc = spawn(["node", script, JSON.stringify(opts)], {
+    stdin: "ignore",
+    stdout: "pipe",
+    stderr: "pipe",
+  });
   const events: ClientEvent[] = [];
-  void (async () => {
-    const decoder = new TextDecoder();
-    let rest = "";
-    for await (const chunk of proc.stdout) {
-      rest += decoder.decode(chunk, { stream: true });
-      let nl = rest.indexOf("\n");
-      while (nl >= 0) {
-        const line = rest.slice(0, nl);
-        rest = rest.slice(nl + 1);
-        nl = rest.indexOf("\n");
-        try {
-          events.push(JSON.parse(line));
-        } catch {
-          events.push({ event: "raw", line });
-        }
-      }
+  readLines(proc.stdout, (line) => {
+    try {
+      events.push(JSON.parse(line));
+    } catch {
+      events.push({ event: "raw", line });
     }
-  })();
+  });
   return {
     events,
     of: (event) => events.filter((e) => e.event === event),
@@ -192,6 +191,21 @@ export function spawnAliOns(opts: Record<string, unknown>): AliOnsClient {
       return proc.exited;
     },
   };
+}
+
+/** Calls `onLine` with each complete line of `stream` as it arrives (in the background). */
+function readLines(stream: ReadableStream<Uint8Array>, onLine: (line: string) => void): void {
+  void (async () => {
+    const decoder = new TextDecoder();
+    let rest = "";
+    for await (const chunk of stream) {
+      rest += decoder.decode(chunk, { stream: true });
+      for (let nl = rest.indexOf("\n"); nl >= 0; nl = rest.indexOf("\n")) {
+        onLine(rest.slice(0, nl));
+        rest = rest.slice(nl + 1);
+      }
+    }
+  })();
 }
 
 /**

@@ -6,14 +6,15 @@ import {
   type AliOnsProcess,
   assignedQueues,
   produceWithAliOns,
-  spawnAliOnsSemantics,
+  spawnAliOnsConsumer,
 } from "./fixtures/semantics/ali-ons.ts";
 import { createJavaLikeClient, type JavaLikeClient } from "./fixtures/semantics/java-remoting-client.ts";
 import {
+  closeBrokerAndNameServer,
   createTopicOverRemoting,
   type RunningBroker,
   type RunningNameServer,
-  removeDir,
+  reopenBroker,
   startBroker,
   startNameServer,
   waitFor,
@@ -29,7 +30,6 @@ import {
 
 let ns: RunningNameServer;
 let broker: RunningBroker;
-let port = 0;
 const admin = createRemotingClient();
 const children: AliOnsProcess[] = [];
 const javaClients: JavaLikeClient[] = [];
@@ -40,7 +40,6 @@ const dec = new TextDecoder();
 beforeAll(async () => {
   ns = await startNameServer();
   broker = await startBroker({ namesrvAddr: ns.addr, config: brokerConfig });
-  port = broker.broker.port;
   for (const [topic, queues] of [
     ["SemOrder", 4],
     ["SemOrderR", 2],
@@ -56,29 +55,15 @@ afterAll(async () => {
   await Promise.all(children.map((c) => c.stop()));
   for (const c of javaClients) c.close();
   admin.close();
-  await broker.close();
-  await ns.close();
-  removeDir(broker.dir);
+  await closeBrokerAndNameServer(broker, ns);
 });
 
 async function restartBroker() {
-  await broker.close();
-  broker = await startBroker({
-    namesrvAddr: ns.addr,
-    dir: broker.dir,
-    config: { ...brokerConfig, listenPort: port },
-  });
+  broker = await reopenBroker(broker, { namesrvAddr: ns.addr, config: brokerConfig });
 }
 
 function aliOnsConsumer(group: string, topic: string, extra: Record<string, unknown> = {}) {
-  const c = spawnAliOnsSemantics({
-    mode: "consume",
-    nameSrv: ns.addr,
-    group,
-    topic,
-    instanceName: group,
-    ...extra,
-  });
+  const c = spawnAliOnsConsumer(ns.addr, group, topic, extra);
   children.push(c);
   return c;
 }

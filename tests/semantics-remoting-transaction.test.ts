@@ -1,17 +1,18 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createRemotingClient } from "../proto/remoting/index.ts";
 import { ResponseCode } from "../proto/response-code.ts";
-import { type AliOnsProcess, assignedQueues, spawnAliOnsSemantics } from "./fixtures/semantics/ali-ons.ts";
+import { type AliOnsProcess, assignedQueues, spawnAliOnsConsumer } from "./fixtures/semantics/ali-ons.ts";
 import {
   createJavaLikeClient,
   type JavaLikeClient,
   TransactionType,
 } from "./fixtures/semantics/java-remoting-client.ts";
 import {
+  closeBrokerAndNameServer,
   createTopicOverRemoting,
   type RunningBroker,
   type RunningNameServer,
-  removeDir,
+  reopenBroker,
   startBroker,
   startNameServer,
   waitFor,
@@ -29,7 +30,6 @@ const PG = "SemTxPG";
 const CHECK_MAX = 4;
 let ns: RunningNameServer;
 let broker: RunningBroker;
-let port = 0;
 const admin = createRemotingClient();
 const children: AliOnsProcess[] = [];
 const producers: JavaLikeClient[] = [];
@@ -42,7 +42,6 @@ const brokerConfig = {
 beforeAll(async () => {
   ns = await startNameServer();
   broker = await startBroker({ namesrvAddr: ns.addr, config: brokerConfig });
-  port = broker.broker.port;
   for (const topic of ["SemTx", "SemTxBad", "SemTxR"])
     await createTopicOverRemoting(admin, broker.addr, topic, 1, ns.addr);
 });
@@ -51,22 +50,15 @@ afterAll(async () => {
   await Promise.all(children.map((c) => c.stop()));
   for (const p of producers) p.close();
   admin.close();
-  await broker.close();
-  await ns.close();
-  removeDir(broker.dir);
+  await closeBrokerAndNameServer(broker, ns);
 });
 
 async function restartBroker() {
-  await broker.close();
-  broker = await startBroker({
-    namesrvAddr: ns.addr,
-    dir: broker.dir,
-    config: { ...brokerConfig, listenPort: port },
-  });
+  broker = await reopenBroker(broker, { namesrvAddr: ns.addr, config: brokerConfig });
 }
 
 async function readyConsumer(group: string, topic: string) {
-  const c = spawnAliOnsSemantics({ mode: "consume", nameSrv: ns.addr, group, topic, instanceName: group });
+  const c = spawnAliOnsConsumer(ns.addr, group, topic);
   children.push(c);
   await waitFor(`${group} to own the queue`, () => assignedQueues(c).length === 1, 30_000);
   return c;

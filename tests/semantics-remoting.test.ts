@@ -6,13 +6,14 @@ import {
   type AliOnsProcess,
   assignedQueues,
   produceWithAliOns,
-  spawnAliOnsSemantics,
+  spawnAliOnsConsumer,
 } from "./fixtures/semantics/ali-ons.ts";
 import {
+  closeBrokerAndNameServer,
   createTopicOverRemoting,
   type RunningBroker,
   type RunningNameServer,
-  removeDir,
+  reopenBroker,
   startBroker,
   startNameServer,
   waitFor,
@@ -28,7 +29,6 @@ import {
 const LEVELS_MS = [1000, 2000, 3000];
 let ns: RunningNameServer;
 let broker: RunningBroker;
-let port = 0;
 const client = createRemotingClient();
 const children: AliOnsProcess[] = [];
 const brokerConfig = { messageDelayLevel: "1s 2s 3s", timerMaxDelaySec: 3600 };
@@ -36,7 +36,6 @@ const brokerConfig = { messageDelayLevel: "1s 2s 3s", timerMaxDelaySec: 3600 };
 beforeAll(async () => {
   ns = await startNameServer();
   broker = await startBroker({ namesrvAddr: ns.addr, config: brokerConfig });
-  port = broker.broker.port;
   for (const [topic, queues] of [
     ["SemDelay", 2],
     ["SemDelayR", 2],
@@ -49,30 +48,16 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all(children.map((c) => c.stop()));
   client.close();
-  await broker.close();
-  await ns.close();
-  removeDir(broker.dir);
+  await closeBrokerAndNameServer(broker, ns);
 });
 
 /** Closes the broker and opens a new one on the same store and port; the nameserver learns it again. */
 async function restartBroker() {
-  await broker.close();
-  broker = await startBroker({
-    namesrvAddr: ns.addr,
-    dir: broker.dir,
-    config: { ...brokerConfig, listenPort: port },
-  });
+  broker = await reopenBroker(broker, { namesrvAddr: ns.addr, config: brokerConfig });
 }
 
 function consumer(group: string, topic: string, extra: Record<string, unknown> = {}) {
-  const c = spawnAliOnsSemantics({
-    mode: "consume",
-    nameSrv: ns.addr,
-    group,
-    topic,
-    instanceName: group,
-    ...extra,
-  });
+  const c = spawnAliOnsConsumer(ns.addr, group, topic, extra);
   children.push(c);
   return c;
 }
