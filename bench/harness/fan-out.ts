@@ -5,7 +5,7 @@
  */
 import type { Subprocess } from "bun";
 import type { GeneratorResult } from "./generator-job.ts";
-import type { ClientRun, WorkloadWindow } from "./target.ts";
+import type { ClientRun, WorkloadContext, WorkloadWindow } from "./target.ts";
 
 export interface FanOutOptions<P> {
   /** Absolute path of the module that exports the job. */
@@ -147,4 +147,39 @@ export async function fanOut<P>(options: FanOutOptions<P>): Promise<ClientRun> {
     clientCpuMs: results.reduce((s, r) => s + r.cpuMs, 0),
     clientProcesses: children.length,
   };
+}
+
+/** A W1 fan-out: each child publishes its own share of `total`, with the default timeout. */
+export function fanOutPublish<P>(
+  module: string,
+  job: string,
+  params: P[],
+  total: number,
+  window: WorkloadWindow,
+): Promise<ClientRun> {
+  return fanOut({
+    module,
+    job,
+    params,
+    total,
+    stopAtTotal: false,
+    window,
+    timeoutMs: defaultFanOutTimeoutMs,
+  });
+}
+
+/** A W2 fan-out: children share the queues, so they stop when together they reach `total`. */
+export function fanOutConsume<P>(
+  module: string,
+  job: string,
+  params: P[],
+  total: number,
+  window: WorkloadWindow,
+): Promise<ClientRun> {
+  return fanOut({ module, job, params, total, stopAtTotal: true, window, timeoutMs: defaultFanOutTimeoutMs });
+}
+
+/** The generator processes for a workload: the run's choice when it made one, else the target's. */
+export function workloadProcesses(ctx: WorkloadContext, fallback: number): number {
+  return ctx.processes > 0 ? ctx.processes : fallback;
 }

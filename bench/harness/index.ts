@@ -1,5 +1,13 @@
 /** The benchmark harness: targets, process measurement, load generators, limits, reports. */
-export { defaultFanOutTimeoutMs, defaultStallTimeoutMs, type FanOutOptions, fanOut } from "./fan-out.ts";
+export {
+  defaultFanOutTimeoutMs,
+  defaultStallTimeoutMs,
+  type FanOutOptions,
+  fanOut,
+  fanOutConsume,
+  fanOutPublish,
+  workloadProcesses,
+} from "./fan-out.ts";
 export { defaultDrainMs, type FixedRateOptions, LatencyRecorder, runFixedRate } from "./fixed-rate.ts";
 export { freePort, freePorts } from "./free-port.ts";
 export type { GeneratorControl, GeneratorJob, GeneratorOutcome, GeneratorResult } from "./generator-job.ts";

@@ -4,6 +4,7 @@
  */
 import { closeSync, openSync, readFileSync } from "node:fs";
 import type { Subprocess } from "bun";
+import { waitUntil } from "./wait-until.ts";
 
 export interface ServerProcessOptions {
   cmd: string[];
@@ -47,6 +48,20 @@ export class ServerProcess {
   /** The exit code once the process has ended, else null. */
   get exited(): number | null {
     return this.exitCode;
+  }
+
+  /** Polls probe until the server answers; gives up at once, with the log's tail, if the process exits. */
+  async waitServing(
+    what: string,
+    probe: () => Promise<true | undefined>,
+    timeoutMs: number,
+    intervalMs: number,
+  ) {
+    await waitUntil(what, probe, {
+      timeoutMs,
+      intervalMs,
+      abortReason: () => (this.exitCode !== null ? `exited: ${this.tail()}` : undefined),
+    });
   }
 
   /** The last bytes of the log, for error messages. */

@@ -9,8 +9,8 @@ import {
   type AckSurvives,
   type ClientRun,
   commandOutputLine,
-  defaultFanOutTimeoutMs,
-  fanOut,
+  fanOutConsume,
+  fanOutPublish,
   freePort,
   LatencyRecorder,
   type LatencyRun,
@@ -22,7 +22,7 @@ import {
   shares,
   type Target,
   type WorkloadContext,
-  waitUntil,
+  workloadProcesses,
 } from "../harness/index.ts";
 import {
   connectNats,
@@ -86,7 +86,7 @@ export class NatsJetStreamTarget implements Target {
       stopGraceMs: 10_000,
     });
     this.server = server;
-    await waitUntil(
+    await server.waitServing(
       "nats-server serving JetStream",
       async () => {
         const nc = await connectNats(this.port);
@@ -97,11 +97,8 @@ export class NatsJetStreamTarget implements Target {
           await nc.close();
         }
       },
-      {
-        timeoutMs: this.options.startTimeoutMs,
-        intervalMs: 5,
-        abortReason: () => (server.exited !== null ? `exited: ${server.tail()}` : undefined),
-      },
+      this.options.startTimeoutMs,
+      5,
     );
     return { startupMs: performance.now() - server.startedAt };
   }
@@ -115,7 +112,7 @@ export class NatsJetStreamTarget implements Target {
       const jsm = await nc.jetstreamManager();
       await jsm.streams.add({ name: "W1", subjects: ["w1"], storage: StorageType.File, num_replicas: 1 });
     });
-    const procs = ctx.processes > 0 ? ctx.processes : this.options.publishProcesses;
+    const procs = workloadProcesses(ctx, this.options.publishProcesses);
     const params: NatsPublishParams[] = shares(n, procs).map((share) => ({
       port: this.port,
       subject: "w1",
@@ -123,15 +120,7 @@ export class NatsJetStreamTarget implements Target {
       messageSize: ctx.messageSize,
       inFlight: this.options.publishInFlight,
     }));
-    return fanOut({
-      module: jobs,
-      job: "natsPublish",
-      params,
-      total: n,
-      stopAtTotal: false,
-      window: ctx.window,
-      timeoutMs: defaultFanOutTimeoutMs,
-    });
+    return fanOutPublish(jobs, "natsPublish", params, n, ctx.window);
   }
 
   async consume(n: number, ctx: WorkloadContext): Promise<ClientRun> {
@@ -145,22 +134,14 @@ export class NatsJetStreamTarget implements Target {
         max_ack_pending: 100_000,
       });
     });
-    const procs = ctx.processes > 0 ? ctx.processes : this.options.consumeProcesses;
+    const procs = workloadProcesses(ctx, this.options.consumeProcesses);
     const params: NatsConsumeParams[] = Array.from({ length: procs }, () => ({
       port: this.port,
       stream: "W1",
       consumer: "w2",
       batch: this.options.consumeBatch,
     }));
-    return fanOut({
-      module: jobs,
-      job: "natsConsume",
-      params,
-      total: n,
-      stopAtTotal: true,
-      window: ctx.window,
-      timeoutMs: defaultFanOutTimeoutMs,
-    });
+    return fanOutConsume(jobs, "natsConsume", params, n, ctx.window);
   }
 
   async latencyRun(rate: number, seconds: number, ctx: WorkloadContext): Promise<LatencyRun> {

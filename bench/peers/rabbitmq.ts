@@ -9,8 +9,8 @@ import type { ChannelModel } from "amqplib";
 import {
   type AckSurvives,
   type ClientRun,
-  defaultFanOutTimeoutMs,
-  fanOut,
+  fanOutConsume,
+  fanOutPublish,
   freePorts,
   LatencyRecorder,
   type LatencyRun,
@@ -22,7 +22,7 @@ import {
   shares,
   type Target,
   type WorkloadContext,
-  waitUntil,
+  workloadProcesses,
 } from "../harness/index.ts";
 import {
   type AmqpConsumeParams,
@@ -143,7 +143,7 @@ export class RabbitMqTarget implements Target {
       stopGraceMs: 30_000,
     });
     this.server = server;
-    await waitUntil(
+    await server.waitServing(
       "rabbitmq-server serving AMQP",
       async () => {
         const conn = await connectAmqp(amqpPort);
@@ -154,11 +154,8 @@ export class RabbitMqTarget implements Target {
           await conn.close();
         }
       },
-      {
-        timeoutMs: this.options.startTimeoutMs,
-        intervalMs: 20,
-        abortReason: () => (server.exited !== null ? `exited: ${server.tail()}` : undefined),
-      },
+      this.options.startTimeoutMs,
+      20,
     );
     return { startupMs: performance.now() - t0 };
   }
@@ -169,7 +166,7 @@ export class RabbitMqTarget implements Target {
 
   async publish(n: number, ctx: WorkloadContext): Promise<ClientRun> {
     await this.declare("w1");
-    const procs = ctx.processes > 0 ? ctx.processes : this.options.publishProcesses;
+    const procs = workloadProcesses(ctx, this.options.publishProcesses);
     const params: AmqpPublishParams[] = shares(n, procs).map((share) => ({
       port: this.port,
       queue: "w1",
@@ -177,20 +174,12 @@ export class RabbitMqTarget implements Target {
       messageSize: ctx.messageSize,
       inFlight: this.options.publishInFlight,
     }));
-    return fanOut({
-      module: jobs,
-      job: "amqpPublish",
-      params,
-      total: n,
-      stopAtTotal: false,
-      window: ctx.window,
-      timeoutMs: defaultFanOutTimeoutMs,
-    });
+    return fanOutPublish(jobs, "amqpPublish", params, n, ctx.window);
   }
 
   async consume(n: number, ctx: WorkloadContext): Promise<ClientRun> {
     const stream = this.options.queueType === "stream";
-    const procs = stream ? 1 : ctx.processes > 0 ? ctx.processes : this.options.consumeProcesses;
+    const procs = stream ? 1 : workloadProcesses(ctx, this.options.consumeProcesses);
     const params: AmqpConsumeParams[] = Array.from({ length: procs }, () => ({
       port: this.port,
       queue: "w1",
@@ -198,15 +187,7 @@ export class RabbitMqTarget implements Target {
       ackEvery: this.options.ackEvery,
       streamOffset: stream ? "first" : undefined,
     }));
-    return fanOut({
-      module: jobs,
-      job: "amqpConsume",
-      params,
-      total: n,
-      stopAtTotal: true,
-      window: ctx.window,
-      timeoutMs: defaultFanOutTimeoutMs,
-    });
+    return fanOutConsume(jobs, "amqpConsume", params, n, ctx.window);
   }
 
   async latencyRun(rate: number, seconds: number, ctx: WorkloadContext): Promise<LatencyRun> {

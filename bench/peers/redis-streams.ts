@@ -8,8 +8,8 @@ import {
   type AckSurvives,
   type ClientRun,
   commandOutputLine,
-  defaultFanOutTimeoutMs,
-  fanOut,
+  fanOutConsume,
+  fanOutPublish,
   freePort,
   LatencyRecorder,
   type LatencyRun,
@@ -21,7 +21,7 @@ import {
   shares,
   type Target,
   type WorkloadContext,
-  waitUntil,
+  workloadProcesses,
 } from "../harness/index.ts";
 import {
   connectRedis,
@@ -111,7 +111,7 @@ export class RedisStreamsTarget implements Target {
       stopGraceMs: 10_000,
     });
     this.server = server;
-    await waitUntil(
+    await server.waitServing(
       "redis-server serving",
       async () => {
         const redis = await connectRedis(this.port);
@@ -121,11 +121,8 @@ export class RedisStreamsTarget implements Target {
           redis.close();
         }
       },
-      {
-        timeoutMs: this.options.startTimeoutMs,
-        intervalMs: 5,
-        abortReason: () => (server.exited !== null ? `exited: ${server.tail()}` : undefined),
-      },
+      this.options.startTimeoutMs,
+      5,
     );
     return { startupMs: performance.now() - server.startedAt };
   }
@@ -135,7 +132,7 @@ export class RedisStreamsTarget implements Target {
   }
 
   async publish(n: number, ctx: WorkloadContext): Promise<ClientRun> {
-    const procs = this.processes(ctx, this.options.publishProcesses);
+    const procs = workloadProcesses(ctx, this.options.publishProcesses);
     const params: RedisPublishParams[] = shares(n, procs).map((share) => ({
       port: this.port,
       stream: "w1",
@@ -143,20 +140,12 @@ export class RedisStreamsTarget implements Target {
       messageSize: ctx.messageSize,
       inFlight: this.options.publishInFlight,
     }));
-    return fanOut({
-      module: jobs,
-      job: "redisPublish",
-      params,
-      total: n,
-      stopAtTotal: false,
-      window: ctx.window,
-      timeoutMs: defaultFanOutTimeoutMs,
-    });
+    return fanOutPublish(jobs, "redisPublish", params, n, ctx.window);
   }
 
   async consume(n: number, ctx: WorkloadContext): Promise<ClientRun> {
     await this.withClient((r) => r.send("XGROUP", ["CREATE", "w1", "w2", "0"]));
-    const procs = this.processes(ctx, this.options.consumeProcesses);
+    const procs = workloadProcesses(ctx, this.options.consumeProcesses);
     const params: RedisConsumeParams[] = Array.from({ length: procs }, (_, i) => ({
       port: this.port,
       stream: "w1",
@@ -164,15 +153,7 @@ export class RedisStreamsTarget implements Target {
       consumer: `c${i}`,
       batch: this.options.consumeBatch,
     }));
-    return fanOut({
-      module: jobs,
-      job: "redisConsume",
-      params,
-      total: n,
-      stopAtTotal: true,
-      window: ctx.window,
-      timeoutMs: defaultFanOutTimeoutMs,
-    });
+    return fanOutConsume(jobs, "redisConsume", params, n, ctx.window);
   }
 
   async latencyRun(rate: number, seconds: number, ctx: WorkloadContext): Promise<LatencyRun> {
@@ -223,10 +204,6 @@ export class RedisStreamsTarget implements Target {
     this.server = undefined;
     if (this.dir) removeDir(this.dir);
     this.dir = "";
-  }
-
-  private processes(ctx: WorkloadContext, fallback: number): number {
-    return ctx.processes > 0 ? ctx.processes : fallback;
   }
 
   private async withClient<T>(fn: (r: RedisClient) => Promise<T>): Promise<T> {

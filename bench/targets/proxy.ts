@@ -9,8 +9,8 @@ import { Code } from "../../proto/v2.ts";
 import {
   type AckSurvives,
   type ClientRun,
-  defaultFanOutTimeoutMs,
-  fanOut,
+  fanOutConsume,
+  fanOutPublish,
   LatencyRecorder,
   type LatencyRun,
   runFixedRate,
@@ -19,6 +19,7 @@ import {
   type Target,
   type WorkloadContext,
   waitUntil,
+  workloadProcesses,
 } from "../harness/index.ts";
 import { bunmqVersion, DURABILITY } from "./durability.ts";
 import { GrpcChannel } from "./grpc-client.ts";
@@ -155,7 +156,7 @@ export class ProxyTarget implements Target {
     const o = this.options;
     const topic = this.topic("w1");
     await this.prepare(topic);
-    const procs = ctx.processes > 0 ? ctx.processes : o.publishProcesses;
+    const procs = workloadProcesses(ctx, o.publishProcesses);
     const params: ProxyPublishParams[] = shares(n, procs).map((share, i) => ({
       protocol: o.protocol,
       port: this.port,
@@ -166,15 +167,7 @@ export class ProxyTarget implements Target {
       batch: o.batch,
       clientTag: (process.pid << 8) + i,
     }));
-    return fanOut({
-      module: jobs,
-      job: "proxyPublish",
-      params,
-      total: n,
-      stopAtTotal: false,
-      window: ctx.window,
-      timeoutMs: defaultFanOutTimeoutMs,
-    });
+    return fanOutPublish(jobs, "proxyPublish", params, n, ctx.window);
   }
 
   /**
@@ -195,15 +188,7 @@ export class ProxyTarget implements Target {
         inFlight,
       },
     ];
-    return fanOut({
-      module: sdkJobs,
-      job: "sdkPublish",
-      params,
-      total: n,
-      stopAtTotal: false,
-      window: ctx.window,
-      timeoutMs: defaultFanOutTimeoutMs,
-    });
+    return fanOutPublish(sdkJobs, "sdkPublish", params, n, ctx.window);
   }
 
   async consume(n: number, ctx: WorkloadContext): Promise<ClientRun> {
@@ -211,7 +196,7 @@ export class ProxyTarget implements Target {
     const topic = this.topic("w1");
     const group = `bench-w2-${this.round}`;
     await this.prepare(topic, group);
-    const procs = ctx.processes > 0 ? ctx.processes : o.consumeProcesses;
+    const procs = workloadProcesses(ctx, o.consumeProcesses);
     const params: ProxyConsumeParams[] = Array.from({ length: procs }, () => ({
       protocol: o.protocol,
       port: this.port,
@@ -220,15 +205,7 @@ export class ProxyTarget implements Target {
       receivers: o.receivers,
       batchSize: o.receiveBatch,
     }));
-    return fanOut({
-      module: jobs,
-      job: "proxyConsume",
-      params,
-      total: n,
-      stopAtTotal: true,
-      window: ctx.window,
-      timeoutMs: defaultFanOutTimeoutMs,
-    });
+    return fanOutConsume(jobs, "proxyConsume", params, n, ctx.window);
   }
 
   async latencyRun(rate: number, seconds: number, ctx: WorkloadContext): Promise<LatencyRun> {

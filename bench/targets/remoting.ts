@@ -11,8 +11,8 @@ import { ResponseCode } from "../../proto/response-code.ts";
 import {
   type AckSurvives,
   type ClientRun,
-  defaultFanOutTimeoutMs,
-  fanOut,
+  fanOutConsume,
+  fanOutPublish,
   LatencyRecorder,
   type LatencyRun,
   runFixedRate,
@@ -20,6 +20,7 @@ import {
   shares,
   type Target,
   type WorkloadContext,
+  workloadProcesses,
 } from "../harness/index.ts";
 import { bunmqVersion, DURABILITY } from "./durability.ts";
 import { createTopic } from "./remoting-admin.ts";
@@ -110,7 +111,7 @@ export class RemotingTarget implements Target {
     const o = this.options;
     const topic = this.topic("w1");
     await createTopic(this.stack.addresses.broker, topic, o.queues);
-    const procs = ctx.processes > 0 ? ctx.processes : o.publishProcesses;
+    const procs = workloadProcesses(ctx, o.publishProcesses);
     const params: RemotingPublishParams[] = shares(n, procs).map((share, i) => ({
       addr: this.stack.addresses.broker,
       topic,
@@ -121,35 +122,19 @@ export class RemotingTarget implements Target {
       batch: o.batch,
       clientTag: (process.pid << 8) + i,
     }));
-    return fanOut({
-      module: jobs,
-      job: "remotingPublish",
-      params,
-      total: n,
-      stopAtTotal: false,
-      window: ctx.window,
-      timeoutMs: defaultFanOutTimeoutMs,
-    });
+    return fanOutPublish(jobs, "remotingPublish", params, n, ctx.window);
   }
 
   async consume(n: number, ctx: WorkloadContext): Promise<ClientRun> {
     const o = this.options;
-    const procs = Math.min(o.queues, ctx.processes > 0 ? ctx.processes : o.consumeProcesses);
+    const procs = Math.min(o.queues, workloadProcesses(ctx, o.consumeProcesses));
     const params: RemotingConsumeParams[] = Array.from({ length: procs }, (_, i) => ({
       addr: this.stack.addresses.broker,
       topic: this.topic("w1"),
       queueIds: Array.from({ length: o.queues }, (_, q) => q).filter((q) => q % procs === i),
       maxMsgNums: o.maxMsgNums,
     }));
-    return fanOut({
-      module: jobs,
-      job: "remotingConsume",
-      params,
-      total: n,
-      stopAtTotal: true,
-      window: ctx.window,
-      timeoutMs: defaultFanOutTimeoutMs,
-    });
+    return fanOutConsume(jobs, "remotingConsume", params, n, ctx.window);
   }
 
   async latencyRun(rate: number, seconds: number, ctx: WorkloadContext): Promise<LatencyRun> {
