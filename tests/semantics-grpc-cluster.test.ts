@@ -1,15 +1,20 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { FilterExpression, type MessageView, Producer, SimpleConsumer } from "rocketmq-client-nodejs";
+import { FilterExpression, Producer, type SimpleConsumer } from "rocketmq-client-nodejs";
 import { FilterType } from "../proto/v2.ts";
 import { type Backend, createClusterBackend, createProxy, type ProxyServer } from "../proxy/index.ts";
 import {
+  receiveAndAckInOrder,
+  receiveN as receiveMessages,
+  startSimpleConsumer,
+} from "./fixtures/semantics/sdk-clients.ts";
+import {
+  closeBrokerAndNameServer,
   type RunningBroker,
   type RunningNameServer,
-  removeDir,
+  reopenBroker,
   startBroker,
   startNameServer,
   testLogger,
-  waitFor,
 } from "./harness.ts";
 import { sdkLogger, testProxyConfig, testProxyLimits } from "./proxy-harness.ts";
 
@@ -24,7 +29,6 @@ import { sdkLogger, testProxyConfig, testProxyLimits } from "./proxy-harness.ts"
 
 let ns: RunningNameServer;
 let broker: RunningBroker;
-let port = 0;
 let backend: Backend;
 let proxy: ProxyServer;
 const clients: { shutdown(): Promise<void> }[] = [];
@@ -34,7 +38,6 @@ const brokerOptions = { reviveIntervalMs: 100, scheduleIntervalMs: 50 };
 beforeAll(async () => {
   ns = await startNameServer();
   broker = await startBroker({ namesrvAddr: ns.addr, config: brokerConfig, options: brokerOptions });
-  port = broker.broker.port;
   const api = broker.broker.api;
   await api.createTopic({ topic: "cl-delay", messageType: "DELAY" });
   await api.createTopic({ topic: "cl-fifo", messageType: "FIFO" });
@@ -56,51 +59,23 @@ afterAll(async () => {
   for (const c of clients) await c.shutdown().catch(() => undefined);
   await proxy.close();
   await backend.close();
-  await broker.close();
-  await ns.close();
-  removeDir(broker.dir);
+  await closeBrokerAndNameServer(broker, ns);
 });
 
 const endpoint = () => `127.0.0.1:${proxy.grpcPort}`;
 
 async function restartBroker() {
-  await broker.close();
-  broker = await startBroker({
-    namesrvAddr: ns.addr,
-    dir: broker.dir,
-    config: { ...brokerConfig, listenPort: port },
-    options: brokerOptions,
-  });
+  broker = await reopenBroker(broker, { namesrvAddr: ns.addr, config: brokerConfig, options: brokerOptions });
 }
 
 async function simpleConsumer(group: string, topic: string, expression: unknown = "*") {
-  const c = new SimpleConsumer({
-    endpoints: endpoint(),
-    namespace: "",
-    consumerGroup: group,
-    subscriptions: new Map([[topic, expression as string]]),
-    awaitDuration: 1000,
-    logger: sdkLogger,
-  });
-  await c.startup();
+  const c = await startSimpleConsumer(endpoint(), group, topic, expression);
   clients.push(c);
   return c;
 }
 
-async function receiveN(c: SimpleConsumer, n: number, invisibleMs: number, timeoutMs = 15_000) {
-  const got: { m: MessageView; at: number }[] = [];
-  await waitFor(
-    `${n} messages`,
-    async () => {
-      const batch = await c.receive(16, invisibleMs).catch(() => []);
-      for (const m of batch) got.push({ m, at: Date.now() });
-      return got.length >= n;
-    },
-    timeoutMs,
-    0,
-  );
-  return got;
-}
+const receiveN = (c: SimpleConsumer, n: number, invisibleMs: number) =>
+  receiveMessages(c, n, invisibleMs, 15_000);
 
 describe("SDK start-up against a Cluster-mode proxy", () => {
   test("a producer with several topics starts (the proxy repeats its Settings reply)", async () => {
@@ -164,19 +139,7 @@ describe("a broker restart behind a Cluster-mode proxy", () => {
     expect(again.every((g) => g.m.deliveryAttempt === 2)).toBe(true);
     for (const g of again) await normalC.ack(g.m);
 
-    const order: string[] = [];
-    await waitFor(
-      "the FIFO group",
-      async () => {
-        for (const m of await fifoC.receive(16, 3000).catch(() => [])) {
-          order.push(m.body.toString());
-          await fifoC.ack(m);
-        }
-        return order.length >= 3;
-      },
-      15_000,
-      0,
-    );
+    const order = await receiveAndAckInOrder(fifoC, 3, "the FIFO group", 15_000);
     expect(order).toEqual(["G0", "G1", "G2"]);
 
     const sqlC = await simpleConsumer(

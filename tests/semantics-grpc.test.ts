@@ -2,14 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { create } from "@bufbuild/protobuf";
 import { createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
-import {
-  ConsumeResult,
-  FilterExpression,
-  type MessageView,
-  Producer,
-  PushConsumer,
-  SimpleConsumer,
-} from "rocketmq-client-nodejs";
+import { FilterExpression, Producer, SimpleConsumer } from "rocketmq-client-nodejs";
 import {
   Code,
   EndTransactionRequestSchema,
@@ -21,6 +14,12 @@ import {
   TransactionSource,
 } from "../proto/v2.ts";
 import { type RestartableStack, startRestartableStack } from "./fixtures/semantics/grpc-stack.ts";
+import {
+  receiveAndAckInOrder,
+  receiveN,
+  startFailingPushConsumer,
+  startSimpleConsumer,
+} from "./fixtures/semantics/sdk-clients.ts";
 import { waitFor } from "./harness.ts";
 import { sdkLogger } from "./proxy-harness.ts";
 
@@ -73,15 +72,7 @@ async function producer(topics: string[]) {
 }
 
 async function simpleConsumer(group: string, topic: string, expression: unknown = "*") {
-  const c = new SimpleConsumer({
-    endpoints: stack.endpoint,
-    namespace: "",
-    consumerGroup: group,
-    subscriptions: new Map([[topic, expression as string]]),
-    awaitDuration: 1000,
-    logger: sdkLogger,
-  });
-  await c.startup();
+  const c = await startSimpleConsumer(stack.endpoint, group, topic, expression);
   clients.push(c);
   return c;
 }
@@ -125,22 +116,16 @@ async function whenReconnected<T>(call: () => Promise<T>): Promise<T> {
 }
 const bodyOf = (m: { body: Uint8Array }) => Buffer.from(m.body).toString();
 
-/** Receives until `n` messages arrived; each is stamped with the time it came back from receive(). */
-async function receiveN(c: SimpleConsumer, n: number, invisibleMs: number, timeoutMs = 10_000) {
-  const got: { m: MessageView; at: number; asked: number }[] = [];
-  await waitFor(
-    `${n} messages`,
+/** The messages dead-lettered for `group`, once there are any. */
+function waitForDlq(group: string) {
+  return waitFor(
+    "the DLQ",
     async () => {
-      const asked = Date.now();
-      const batch = await c.receive(16, invisibleMs).catch(() => []);
-      const at = Date.now();
-      for (const m of batch) got.push({ m, at, asked });
-      return got.length >= n;
+      const ms = await stored(`%DLQ%${group}`);
+      return ms.length > 0 ? ms : undefined;
     },
-    timeoutMs,
-    0,
+    20_000,
   );
-  return got;
 }
 
 describe("delay and timer messages (gRPC delivery_timestamp)", () => {
@@ -266,19 +251,7 @@ describe("FIFO (gRPC message group -> queue, orderly consumer group)", () => {
     const [first] = await receiveN(c, 1, 2000);
     expect(first.m.body.toString()).toBe("G0");
     await stack.restart();
-    const order: string[] = [];
-    await waitFor(
-      "the group after the restart",
-      async () => {
-        for (const m of await c.receive(16, 3000).catch(() => [])) {
-          order.push(m.body.toString());
-          await c.ack(m);
-        }
-        return order.length >= 4;
-      },
-      20_000,
-      0,
-    );
+    const order = await receiveAndAckInOrder(c, 4, "the group after the restart", 20_000);
     expect(order).toEqual(["G0", "G1", "G2", "G3"]);
   }, 40_000);
 });
@@ -457,64 +430,29 @@ describe("retry and dead letters", () => {
 
   test("a push consumer that fails a message retries it with the backoff the proxy announces, then it is dead-lettered", async () => {
     const attempts: number[] = [];
-    const push = new PushConsumer({
-      endpoints: stack.endpoint,
-      namespace: "",
-      consumerGroup: "sem-retry-push-g",
-      subscriptions: new Map([["sem-retry-push", "*"]]),
-      messageListener: {
-        consume(view) {
-          attempts.push(view.deliveryAttempt ?? 0);
-          return ConsumeResult.FAILURE;
-        },
-      },
-      logger: sdkLogger,
-    });
-    await push.startup();
+    const push = await startFailingPushConsumer(
+      stack.endpoint,
+      "sem-retry-push-g",
+      "sem-retry-push",
+      attempts,
+    );
     clients.push(push);
     // the Settings reply: max attempts = the group's retryMaxTimes + 1
     await waitFor("the push consumer's settings", () => push.getRetryPolicy()?.getMaxAttempts() === 3);
     const p = await producer(["sem-retry-push"]);
     await p.send({ topic: "sem-retry-push", body: Buffer.from("fails") });
-    const dlq = await waitFor(
-      "the DLQ",
-      async () => {
-        const ms = await stored("%DLQ%sem-retry-push-g");
-        return ms.length > 0 ? ms : undefined;
-      },
-      20_000,
-    );
+    const dlq = await waitForDlq("sem-retry-push-g");
     expect(dlq.map(bodyOf)).toEqual(["fails"]);
     expect(attempts).toEqual([1, 2, 3]);
   }, 30_000);
 
   test("a FIFO push consumer forwards a message it keeps failing to %DLQ%group (ForwardMessageToDeadLetterQueue)", async () => {
     const attempts: number[] = [];
-    const push = new PushConsumer({
-      endpoints: stack.endpoint,
-      namespace: "",
-      consumerGroup: "sem-fifo-dlq-g",
-      subscriptions: new Map([["sem-fifo-dlq", "*"]]),
-      messageListener: {
-        consume(view) {
-          attempts.push(view.deliveryAttempt ?? 0);
-          return ConsumeResult.FAILURE;
-        },
-      },
-      logger: sdkLogger,
-    });
-    await push.startup();
+    const push = await startFailingPushConsumer(stack.endpoint, "sem-fifo-dlq-g", "sem-fifo-dlq", attempts);
     clients.push(push);
     const p = await producer(["sem-fifo-dlq"]);
     await p.send({ topic: "sem-fifo-dlq", messageGroup: "F", body: Buffer.from("forward me") });
-    const dlq = await waitFor(
-      "the DLQ",
-      async () => {
-        const ms = await stored("%DLQ%sem-fifo-dlq-g");
-        return ms.length > 0 ? ms : undefined;
-      },
-      20_000,
-    );
+    const dlq = await waitForDlq("sem-fifo-dlq-g");
     expect(dlq.map(bodyOf)).toEqual(["forward me"]);
     expect(dlq[0].properties.DLQ_ORIGIN_TOPIC).toBe("sem-fifo-dlq");
     expect(attempts).toEqual([1, 2]);
