@@ -17,6 +17,7 @@ import {
   startNameServer,
   tempDir,
 } from "./harness.ts";
+import { spawnClusterProxy } from "./proxy-harness.ts";
 
 /* `bun run proxy` as a child process: Local mode with its own broker, Cluster mode in front of a nameserver. */
 
@@ -107,18 +108,7 @@ describe("bun run proxy", () => {
     const ns = await startNameServer();
     const broker = await startBroker({ namesrvAddr: ns.addr });
     dirs.push(broker.dir);
-    const proxy = spawnRole("proxy", [
-      "--mode",
-      "cluster",
-      "-n",
-      ns.addr,
-      "--bindAddress",
-      "127.0.0.1",
-      "--grpcServerPort",
-      "0",
-      "--httpServerPort",
-      "0",
-    ]);
+    const proxy = spawnClusterProxy(ns.addr);
     try {
       await createTopicOverRemoting(remoting, broker.addr, "bin-cluster", 2, ns.addr);
       const line = await proxy.waitForLine(/^proxy \(cluster mode\)/);

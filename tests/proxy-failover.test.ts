@@ -16,11 +16,11 @@ import {
   type RunningBroker,
   type RunningNameServer,
   removeDir,
-  spawnRole,
   startBroker,
   startNameServer,
   waitFor,
 } from "./harness.ts";
+import { spawnClusterProxy } from "./proxy-harness.ts";
 
 /*
  * Issue 6: two Cluster-mode proxies (child processes of `bun run bin/proxy.ts`) in front of one nameserver and
@@ -51,20 +51,7 @@ const stop = new AbortController();
 const portOf = (line: string, re: RegExp) => Number(re.exec(line)?.[1]);
 
 function spawnProxy(): ChildRole {
-  const role = spawnRole("proxy", [
-    "--mode",
-    "cluster",
-    "-n",
-    ns.addr,
-    "--bindAddress",
-    "127.0.0.1",
-    "--grpcServerPort",
-    "0",
-    "--httpServerPort",
-    "0",
-    "--minInvisibleTimeMillsForRecv",
-    "1000",
-  ]);
+  const role = spawnClusterProxy(ns.addr, ["--minInvisibleTimeMillsForRecv", "1000"]);
   proxies.push(role);
   return role;
 }

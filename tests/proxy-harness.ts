@@ -7,7 +7,14 @@ import {
   type ProxyLimits,
   type ProxyServer,
 } from "../proxy/index.ts";
-import { type RunningBroker, removeDir, startBroker, testLogger } from "./harness.ts";
+import {
+  type ChildRole,
+  type RunningBroker,
+  removeDir,
+  spawnRole,
+  startBroker,
+  testLogger,
+} from "./harness.ts";
 
 /*
  * Local-mode stacks for the proxy's cross-role tests: one real broker (temp dir, free port) and one or more real
@@ -117,3 +124,20 @@ export const sdkLogger = {
     if (process.env.BUNMQ_LOG_LEVEL === "debug") console.error("[sdk]", ...args);
   },
 };
+
+/** `bun run proxy --mode cluster` on free ports of 127.0.0.1 against the nameserver at `namesrvAddr`. */
+export function spawnClusterProxy(namesrvAddr: string, extraArgs: string[] = []): ChildRole {
+  return spawnRole("proxy", [
+    "--mode",
+    "cluster",
+    "-n",
+    namesrvAddr,
+    "--bindAddress",
+    "127.0.0.1",
+    "--grpcServerPort",
+    "0",
+    "--httpServerPort",
+    "0",
+    ...extraArgs,
+  ]);
+}
