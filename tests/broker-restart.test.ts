@@ -159,31 +159,22 @@ describe("broker restart", () => {
     expect(saved.offsetTable["BinTopic@BG"]).toEqual({ "0": 1 });
 
     ({ child, addr } = await start());
-    const pulled = await client.invoke(
-      addr,
-      createRequest(RequestCode.PULL_MESSAGE, {
-        consumerGroup: "BG",
-        topic: "BinTopic",
-        queueId: 0,
-        queueOffset: 0,
-        maxMsgNums: 4,
-        sysFlag: 0,
-      }),
-    );
+    const pull = (extra: Record<string, unknown>) =>
+      client.invoke(
+        addr,
+        createRequest(RequestCode.PULL_MESSAGE, {
+          consumerGroup: "BG",
+          topic: "BinTopic",
+          queueId: 0,
+          queueOffset: 0,
+          maxMsgNums: 4,
+          ...extra,
+        }),
+      );
+    const pulled = await pull({ sysFlag: 0 });
     // no SUBSCRIPTION flag and no heartbeat: the broker does not know the subscription
     expect(pulled.code).toBe(ResponseCode.SUBSCRIPTION_NOT_EXIST);
-    const pulled2 = await client.invoke(
-      addr,
-      createRequest(RequestCode.PULL_MESSAGE, {
-        consumerGroup: "BG",
-        topic: "BinTopic",
-        queueId: 0,
-        queueOffset: 0,
-        maxMsgNums: 4,
-        sysFlag: 4,
-        subscription: "*",
-      }),
-    );
+    const pulled2 = await pull({ sysFlag: 4, subscription: "*" });
     expect(pulled2.code).toBe(ResponseCode.SUCCESS);
     expect(new TextDecoder().decode(pulled2.body)).toContain("durable");
     const offset = await client.invoke(
