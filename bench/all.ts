@@ -9,18 +9,8 @@
  * one JSON line.
  */
 import { writeFileSync } from "node:fs";
-import {
-  defaultLimitsOptions,
-  jsonLine,
-  makeTempDir,
-  measureLimits,
-  packageVersion,
-  peersChart,
-  removeDir,
-  runSuite,
-  summarize,
-} from "./harness/index.ts";
-import { peersSetupScript, peerTargets } from "./peers/index.ts";
+import { jsonLine, measureLimitsInTempDir, peersChart, runSuite, summarize } from "./harness/index.ts";
+import { installPeers, peerTargets, peerVersions } from "./peers/index.ts";
 import {
   checkGoals,
   createProxyTarget,
@@ -45,10 +35,7 @@ const o = args.suite;
 const run = startRun(args.command);
 const isBunmq = (name: string) => name.startsWith("bunmq");
 
-if (args.setup) {
-  const setup = Bun.spawnSync(["bash", peersSetupScript], { stdout: "inherit", stderr: "inherit" });
-  if (setup.exitCode !== 0) throw new Error(`${peersSetupScript} failed (exit ${setup.exitCode})`);
-}
+if (args.setup) installPeers();
 
 const targets = pickTargets(
   [
@@ -62,33 +49,10 @@ const targets = pickTargets(
   args.only,
 );
 
-function debVersion(pkg: string): string {
-  const format = "$" + "{Version}"; // dpkg-query's own syntax, not a template literal
-  const r = Bun.spawnSync(["dpkg-query", "-W", "-f", format, pkg], { stdout: "pipe", stderr: "ignore" });
-  return r.exitCode === 0 ? r.stdout.toString().trim() : "?";
-}
-const versions: Record<string, string> = {
-  bun: Bun.version,
-  "nats-server (deb)": debVersion("nats-server"),
-  "rabbitmq-server (deb)": debVersion("rabbitmq-server"),
-  "redis-server (deb)": debVersion("redis-server"),
-  "nats (npm)": await packageVersion("nats"),
-  "amqplib (npm)": await packageVersion("amqplib"),
-};
+const versions = await peerVersions();
 
 o.log("measuring physical limits");
-const limitsDir = makeTempDir("limits");
-const limits = await (async () => {
-  try {
-    return await measureLimits({
-      ...defaultLimitsOptions,
-      dir: limitsDir,
-      ...(args.quick ? { ddBytes: 256 * 1024 * 1024, tcpBytes: 1024 * 1024 * 1024 } : {}),
-    });
-  } finally {
-    removeDir(limitsDir);
-  }
-})();
+const limits = await measureLimitsInTempDir(args.quick);
 
 const results = await runSuite(targets, o);
 

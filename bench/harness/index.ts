@@ -12,7 +12,13 @@ export { defaultDrainMs, type FixedRateOptions, LatencyRecorder, runFixedRate } 
 export { freePort, freePorts } from "./free-port.ts";
 export type { GeneratorControl, GeneratorJob, GeneratorOutcome, GeneratorResult } from "./generator-job.ts";
 export { jsonLine } from "./json-line.ts";
-export { defaultLimitsOptions, type Limits, type LimitsOptions, measureLimits } from "./limits.ts";
+export {
+  defaultLimitsOptions,
+  type Limits,
+  type LimitsOptions,
+  measureLimits,
+  measureLimitsInTempDir,
+} from "./limits.ts";
 export { type MachineInfo, machineInfo, packageVersion } from "./machine.ts";
 export { fmtNum, mdTable, replaceSection } from "./markdown.ts";
 export { makePayload, PAYLOAD_HEADER_BYTES, readStamp, stampPayload, wallClockMs } from "./payload.ts";

@@ -5,6 +5,7 @@
  */
 import { rmSync } from "node:fs";
 import { join } from "node:path";
+import { makeTempDir, removeDir } from "./temp-dir.ts";
 
 export interface LimitsOptions {
   /** Folder on the disk the brokers write to. */
@@ -134,4 +135,18 @@ export async function measureLimits(o: LimitsOptions): Promise<Limits> {
   let tcp = 0;
   for (let i = 0; i < o.runs; i++) tcp = Math.max(tcp, await measureTcpLoopback(o.tcpBytes));
   return { ...disk, tcpLoopbackMiBps: tcp };
+}
+
+/** measureLimits in a temp dir of its own, removed afterwards; quick runs write less. */
+export async function measureLimitsInTempDir(quick: boolean): Promise<Limits> {
+  const dir = makeTempDir("limits");
+  try {
+    return await measureLimits({
+      ...defaultLimitsOptions,
+      dir,
+      ...(quick ? { ddBytes: 256 * 1024 * 1024, tcpBytes: 1024 * 1024 * 1024 } : {}),
+    });
+  } finally {
+    removeDir(dir);
+  }
 }

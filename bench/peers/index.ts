@@ -4,6 +4,7 @@ import { createNatsJetStreamTarget } from "./nats-jetstream.ts";
 import { createRabbitMqTarget } from "./rabbitmq.ts";
 import { createRedisStreamsTarget } from "./redis-streams.ts";
 
+export { installPeers, peersSetupScript, peerVersions } from "./install.ts";
 export {
   createNatsJetStreamTarget,
   defaultNatsJetStreamTargetOptions,
@@ -34,6 +35,3 @@ export function peerTargets(): Target[] {
     createRedisStreamsTarget({ appendfsync: "everysec" }),
   ];
 }
-
-/** Path of the script that apt-get installs the peers when they are missing. */
-export const peersSetupScript = new URL("./setup.sh", import.meta.url).pathname;
