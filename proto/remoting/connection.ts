@@ -48,6 +48,9 @@ export interface RemotingConnection {
   close(): void;
 }
 
+/** Queued frames are merged into writes of up to this many bytes. */
+const COALESCE_BYTES = 256 * 1024;
+
 /** The little a connection needs from a socket. `write` returns bytes accepted, or -1 once closed. */
 export interface Transport {
   write(data: Uint8Array): number;
@@ -84,6 +87,8 @@ export class Connection implements RemotingConnection {
   private queue: Uint8Array[] = [];
   private queuedBytes = 0;
   private paused = false;
+  private flushScheduled = false;
+  private awaitingDrain = false;
   private nextOpaque = 0;
   private isClosed = false;
   private readonly ctx: RemotingContext;
@@ -126,7 +131,17 @@ export class Connection implements RemotingConnection {
 
   /** The socket can take more: flush the write queue. */
   drained(): void {
+    this.awaitingDrain = false;
+    this.writeQueue();
+  }
+
+  /**
+   * Writes what waits, merging queued frames into one write: the responses a burst of requests produces in one
+   * event-loop turn go out in one write(2), not one each (a write per frame was a third of the broker's CPU).
+   */
+  private writeQueue(): void {
     while (this.queue.length > 0 && !this.isClosed) {
+      if (this.queue.length > 1 && this.queue[0].length < COALESCE_BYTES) this.coalesceHead();
       const head = this.queue[0];
       const written = this.transport.write(head);
       if (written < 0) {
@@ -136,6 +151,7 @@ export class Connection implements RemotingConnection {
       this.queuedBytes -= Math.max(written, 0);
       if (written < head.length) {
         this.queue[0] = head.subarray(written);
+        this.awaitingDrain = true;
         return;
       }
       this.queue.shift();
@@ -144,6 +160,24 @@ export class Connection implements RemotingConnection {
       this.paused = false;
       this.transport.resume?.();
     }
+  }
+
+  /** Replaces the first queued frames, up to COALESCE_BYTES, with one buffer holding them in order. */
+  private coalesceHead(): void {
+    let count = 0;
+    let bytes = 0;
+    while (count < this.queue.length && (count === 0 || bytes + this.queue[count].length <= COALESCE_BYTES)) {
+      bytes += this.queue[count].length;
+      count++;
+    }
+    if (count < 2) return;
+    const merged = new Uint8Array(bytes);
+    let at = 0;
+    for (let i = 0; i < count; i++) {
+      merged.set(this.queue[i], at);
+      at += this.queue[i].length;
+    }
+    this.queue.splice(0, count, merged);
   }
 
   /** The socket is gone: fail what waits on it and tell the listeners. */
@@ -173,6 +207,9 @@ export class Connection implements RemotingConnection {
   }
 
   close(): void {
+    if (this.isClosed) return;
+    // Responses still waiting for this turn's flush (say, an error answer just before closing) go out first.
+    if (!this.awaitingDrain) this.writeQueue();
     if (this.isClosed) return;
     try {
       this.transport.end();
@@ -276,18 +313,8 @@ export class Connection implements RemotingConnection {
 
   private send(frame: Uint8Array): void {
     if (this.isClosed) return;
-    let rest = frame;
-    if (this.queue.length === 0) {
-      const written = this.transport.write(frame);
-      if (written < 0) {
-        this.transportClosed();
-        return;
-      }
-      if (written === frame.length) return;
-      rest = frame.subarray(written);
-    }
-    this.queue.push(rest);
-    this.queuedBytes += rest.length;
+    this.queue.push(frame);
+    this.queuedBytes += frame.length;
     if (this.queuedBytes > this.options.maxWriteQueueBytes) {
       this.options.onError?.(
         new MqError(
@@ -304,5 +331,15 @@ export class Connection implements RemotingConnection {
       this.paused = true;
       this.transport.pause?.();
     }
+    // One flush per event-loop turn; while the socket is full, its drain event flushes instead.
+    if (!this.flushScheduled && !this.awaitingDrain) {
+      this.flushScheduled = true;
+      setImmediate(this.flushScheduledWrites);
+    }
   }
+
+  private readonly flushScheduledWrites = (): void => {
+    this.flushScheduled = false;
+    if (!this.awaitingDrain) this.writeQueue();
+  };
 }
