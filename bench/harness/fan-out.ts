@@ -149,35 +149,22 @@ export async function fanOut<P>(options: FanOutOptions<P>): Promise<ClientRun> {
   };
 }
 
-/** A W1 fan-out: each child publishes its own share of `total`, with the default timeout. */
-export function fanOutPublish<P>(
+/** fanOut with the default timeout, for one workload's jobs. */
+export type WorkloadFanOut = <P>(
   module: string,
   job: string,
   params: P[],
   total: number,
   window: WorkloadWindow,
-): Promise<ClientRun> {
-  return fanOut({
-    module,
-    job,
-    params,
-    total,
-    stopAtTotal: false,
-    window,
-    timeoutMs: defaultFanOutTimeoutMs,
-  });
-}
+) => Promise<ClientRun>;
 
-/** A W2 fan-out: children share the queues, so they stop when together they reach `total`. */
-export function fanOutConsume<P>(
-  module: string,
-  job: string,
-  params: P[],
-  total: number,
-  window: WorkloadWindow,
-): Promise<ClientRun> {
-  return fanOut({ module, job, params, total, stopAtTotal: true, window, timeoutMs: defaultFanOutTimeoutMs });
-}
+/** W1: each child publishes its own share of `total`. */
+export const fanOutPublish: WorkloadFanOut = (module, job, params, total, window) =>
+  fanOut({ module, job, params, total, stopAtTotal: false, window, timeoutMs: defaultFanOutTimeoutMs });
+
+/** W2: children share the queues, so they stop when together they reach `total`. */
+export const fanOutConsume: WorkloadFanOut = (module, job, params, total, window) =>
+  fanOut({ module, job, params, total, stopAtTotal: true, window, timeoutMs: defaultFanOutTimeoutMs });
 
 /** The generator processes for a workload: the run's choice when it made one, else the target's. */
 export function workloadProcesses(ctx: WorkloadContext, fallback: number): number {

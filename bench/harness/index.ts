@@ -6,6 +6,7 @@ export {
   fanOut,
   fanOutConsume,
   fanOutPublish,
+  type WorkloadFanOut,
   workloadProcesses,
 } from "./fan-out.ts";
 export { defaultDrainMs, type FixedRateOptions, LatencyRecorder, runFixedRate } from "./fixed-rate.ts";
