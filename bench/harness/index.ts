@@ -34,6 +34,7 @@ export {
 } from "./proc.ts";
 export {
   fmtSpread,
+  latencyTable,
   limitsSection,
   peersChart,
   peersSection,
@@ -41,6 +42,7 @@ export {
   type ReportInput,
   ratiosTable,
   ratiosToBestPeer,
+  startupTable,
   summarize,
   summaryJson,
   type TargetSummary,

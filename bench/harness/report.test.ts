@@ -1,5 +1,13 @@
 import { describe, expect, test } from "bun:test";
-import { fmtSpread, peersChart, ratiosToBestPeer, spreadFields, summarize } from "./report.ts";
+import {
+  fmtSpread,
+  latencyTable,
+  peersChart,
+  ratiosToBestPeer,
+  spreadFields,
+  startupTable,
+  summarize,
+} from "./report.ts";
 import type { RepFigures, TargetResult } from "./suite.ts";
 
 function rep(msgsPerSec: number, p99Ms: number): RepFigures {
@@ -83,5 +91,25 @@ describe("report", () => {
     expect(svg).toContain(">a<");
     expect(svg).not.toContain(">b<");
     expect(svg.match(/class="hi"/g)?.length).toBe(4);
+  });
+
+  test("gives W3 p50 per one sync write only when the sync write time is known", () => {
+    const rows = [
+      summarize(result("a", "machine crash", [rep(1, 3)])),
+      summarize(result("b", "machine crash", [])),
+    ];
+    const withSync = latencyTable(rows, 0.5).split("\n");
+    expect(withSync[0]).toContain("| p50 / one sync write |");
+    expect(withSync[2]).toBe("| a | 1.00 | 3.00 | 6.00 | 9.00 | 2.0× | 100 / 100 | 10.0 | 0.50 | 0.50 | – |");
+    expect(withSync[3]).toBe("| b | – | – | – | – | – | – | – | – | – | – |");
+    const without = latencyTable(rows).split("\n");
+    expect(without[0]).not.toContain("sync write");
+    expect(without[2]).toBe("| a | 1.00 | 3.00 | 6.00 | 9.00 | 100 / 100 | 10.0 | 0.50 | 0.50 | – |");
+  });
+
+  test("gives W4 start-up, idle RSS in MiB and idle CPU in percent", () => {
+    const lines = startupTable([summarize(result("a", "machine crash", [rep(1, 1)]))]).split("\n");
+    expect(lines[0]).toBe("| target | start-up to serving ms | idle RSS MiB | idle CPU % |");
+    expect(lines[2]).toBe("| a | 100 | 1.00 | 0.0 |");
   });
 });

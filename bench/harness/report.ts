@@ -101,7 +101,9 @@ function throughputTable(rows: TargetSummary[], pick: "w1" | "w2", limit: number
   );
 }
 
-function latencyTable(rows: TargetSummary[], syncWriteMs: number): string {
+/** W3 rows; with syncWriteMs (the machine's one O_DSYNC write), p50 also as a multiple of it. */
+export function latencyTable(rows: readonly TargetSummary[], syncWriteMs?: number): string {
+  const withSync = syncWriteMs !== undefined;
   return mdTable(
     [
       "target",
@@ -109,7 +111,7 @@ function latencyTable(rows: TargetSummary[], syncWriteMs: number): string {
       "p99 ms",
       "p999 ms",
       "max ms",
-      "p50 / one sync write",
+      ...(withSync ? ["p50 / one sync write"] : []),
       "received",
       "server CPU µs/msg",
       "server cores",
@@ -118,13 +120,17 @@ function latencyTable(rows: TargetSummary[], syncWriteMs: number): string {
     ],
     rows.map((t) => {
       const w = t.w3;
+      const perSyncWrite =
+        w && syncWriteMs !== undefined && syncWriteMs > 0
+          ? `${(w.p50Ms.median / syncWriteMs).toFixed(1)}×`
+          : "–";
       return [
         t.name,
         fmtSpread(w?.p50Ms),
         fmtSpread(w?.p99Ms),
         fmtSpread(w?.p999Ms),
         fmtSpread(w?.maxMs),
-        w && syncWriteMs > 0 ? `${(w.p50Ms.median / syncWriteMs).toFixed(1)}×` : "–",
+        ...(withSync ? [perSyncWrite] : []),
         w ? `${fmtNum(w.count.min)} / ${fmtNum(w.sent.max)}` : "–",
         fmtSpread(w?.serverCpuUsPerMsg),
         fmtSpread(w?.serverCores),
@@ -135,7 +141,8 @@ function latencyTable(rows: TargetSummary[], syncWriteMs: number): string {
   );
 }
 
-function startupTable(rows: TargetSummary[]): string {
+/** W4 rows: start-up, idle RSS and idle CPU. */
+export function startupTable(rows: readonly TargetSummary[]): string {
   return mdTable(
     ["target", "start-up to serving ms", "idle RSS MiB", "idle CPU %"],
     rows.map((t) => [

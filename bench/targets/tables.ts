@@ -1,18 +1,17 @@
 /** Markdown tables shared by the bunmq sections of docs/benchmarks.md (Remoting, Proxy, bunmq vs peers). */
 import {
-  fmtNum,
   fmtSpread,
+  latencyTable,
   mdTable,
   type Spread,
   spread,
+  startupTable,
   summarize,
   type TargetResult,
   type TargetSummary,
   type ThroughputFigures,
 } from "../harness/index.ts";
 import type { RunInfo } from "./cli.ts";
-
-const MiB = 1024 * 1024;
 
 /** min/median/max of one field over repetitions; undefined when there are none. */
 export function spreadOf<T>(records: readonly T[], pick: (r: T) => number): Spread | undefined {
@@ -84,50 +83,11 @@ export function w2Rows(results: readonly TargetResult[]) {
 }
 
 export function latencyRows(results: readonly TargetResult[]): string {
-  return mdTable(
-    [
-      "target",
-      "p50 ms",
-      "p99 ms",
-      "p999 ms",
-      "max ms",
-      "received",
-      "server CPU µs/msg",
-      "server cores",
-      "client cores",
-      "send lag p99 ms",
-    ],
-    results.map((r) => {
-      const w = summarize(r).w3;
-      return [
-        r.name,
-        fmtSpread(w?.p50Ms),
-        fmtSpread(w?.p99Ms),
-        fmtSpread(w?.p999Ms),
-        fmtSpread(w?.maxMs),
-        w ? `${fmtNum(w.count.min)} / ${fmtNum(w.sent.max)}` : "–",
-        fmtSpread(w?.serverCpuUsPerMsg),
-        fmtSpread(w?.serverCores),
-        fmtSpread(w?.clientCores),
-        fmtSpread(w?.sendLagP99Ms),
-      ];
-    }),
-  );
+  return latencyTable(results.map(summarize));
 }
 
 export function startupRows(results: readonly TargetResult[]): string {
-  return mdTable(
-    ["target", "start-up to serving ms", "idle RSS MiB", "idle CPU %"],
-    results.map((r) => {
-      const w = summarize(r).w4;
-      return [
-        r.name,
-        fmtSpread(w?.startupMs),
-        fmtSpread(w?.idleRssBytes, 1 / MiB),
-        fmtSpread(w?.idleCores, 100),
-      ];
-    }),
-  );
+  return startupTable(results.map(summarize));
 }
 
 export function durabilityRows(
