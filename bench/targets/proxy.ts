@@ -7,21 +7,18 @@
 
 import { Code } from "../../proto/v2.ts";
 import {
-  type AckSurvives,
   type ClientRun,
   fanOutConsume,
   fanOutPublish,
   LatencyRecorder,
   type LatencyRun,
   runFixedRate,
-  type StartInfo,
   shares,
-  type Target,
   type WorkloadContext,
   waitUntil,
   workloadProcesses,
 } from "../harness/index.ts";
-import { bunmqVersion, DURABILITY } from "./durability.ts";
+import { bunmqVersion } from "./durability.ts";
 import { GrpcChannel } from "./grpc-client.ts";
 import {
   openTransport,
@@ -32,7 +29,8 @@ import {
 import { createGroup, createTopic } from "./remoting-admin.ts";
 import { ack, queryRoute, type RpcTransport, receive, sendOne } from "./rpc.ts";
 import type { SdkPublishParams } from "./sdk-jobs.ts";
-import { BunmqStack, type FlushDiskType } from "./stack.ts";
+import type { FlushDiskType } from "./stack.ts";
+import { StackTarget } from "./stack-target.ts";
 
 export type ProxyMode = "local" | "cluster";
 
@@ -73,27 +71,24 @@ export const defaultProxyTargetOptions: Readonly<ProxyTargetOptions> = Object.fr
 const jobs = new URL("./proxy-jobs.ts", import.meta.url).pathname;
 const sdkJobs = new URL("./sdk-jobs.ts", import.meta.url).pathname;
 
-export class ProxyTarget implements Target {
+export class ProxyTarget extends StackTarget {
   readonly name: string;
   readonly system: string;
-  readonly durability: string;
-  readonly ackSurvives: AckSurvives;
   readonly client: string;
   readonly options: ProxyTargetOptions;
-  private readonly stack: BunmqStack;
-  private round = 0;
-  /** W3 runs get a topic of their own each (a second run must not read the first one's messages). */
-  private latencyRuns = 0;
 
   constructor(options: Partial<ProxyTargetOptions> = {}) {
     const o = { ...defaultProxyTargetOptions, ...options };
+    super({
+      layout: o.mode === "local" ? "proxy-local" : "proxy-cluster",
+      flushDiskType: o.flushDiskType,
+      runtimeFlags: o.runtimeFlags,
+    });
     this.options = o;
     const sync = o.flushDiskType === "SYNC_FLUSH" ? "-sync" : "";
     this.name = `bunmq-${o.protocol}-${o.mode}${sync}${o.batch > 1 ? `-batch${o.batch}` : ""}`;
     const wire = o.protocol === "grpc" ? "gRPC" : "Connect over HTTP/1.1";
     this.system = `bunmq ${bunmqVersion()} (proxy ${o.mode === "local" ? "Local" : "Cluster"} mode, ${wire}, ${o.flushDiskType})`;
-    this.durability = DURABILITY[o.flushDiskType];
-    this.ackSurvives = o.flushDiskType === "SYNC_FLUSH" ? "machine crash" : "process crash";
     const transport =
       o.protocol === "grpc"
         ? "a lean h2c client (bench/targets/h2-pipe.ts: cached HPACK header block, one write per event-loop turn) " +
@@ -105,29 +100,11 @@ export class ProxyTarget implements Target {
       `${o.publishProcesses} processes. W2: ReceiveMessage batch_size ${o.receiveBatch}, ${o.receivers} in flight, ` +
       `one AckMessage per batch, ${o.consumeProcesses} process${o.consumeProcesses > 1 ? "es" : ""}. W3: one ` +
       "SendMessage per message, long-polling ReceiveMessage.";
-    this.stack = new BunmqStack({
-      runtimeFlags: o.runtimeFlags,
-      layout: o.mode === "local" ? "proxy-local" : "proxy-cluster",
-      flushDiskType: o.flushDiskType,
-    });
-  }
-
-  async start(): Promise<StartInfo> {
-    this.round = 0;
-    return { startupMs: await this.stack.start() };
-  }
-
-  serverPids(): number[] {
-    return this.stack.pids();
   }
 
   private get port(): number {
     const a = this.stack.addresses;
     return this.options.protocol === "grpc" ? a.grpcPort : a.httpPort;
-  }
-
-  private topic(kind: string): string {
-    return `bench-${kind}-${this.round}`;
   }
 
   /**
@@ -243,10 +220,6 @@ export class ProxyTarget implements Target {
       await Promise.allSettled(receivers);
       producer.close();
     }
-  }
-
-  async stop(): Promise<void> {
-    await this.stack.stop();
   }
 }
 

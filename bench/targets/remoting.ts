@@ -9,24 +9,22 @@ import { createRemotingClient, createRequest, type RemotingClient } from "../../
 import { RequestCode } from "../../proto/request-code.ts";
 import { ResponseCode } from "../../proto/response-code.ts";
 import {
-  type AckSurvives,
   type ClientRun,
   fanOutConsume,
   fanOutPublish,
   LatencyRecorder,
   type LatencyRun,
   runFixedRate,
-  type StartInfo,
   shares,
-  type Target,
   type WorkloadContext,
   workloadProcesses,
 } from "../harness/index.ts";
-import { bunmqVersion, DURABILITY } from "./durability.ts";
+import { bunmqVersion } from "./durability.ts";
 import { createTopic } from "./remoting-admin.ts";
 import type { RemotingConsumeParams, RemotingPublishParams } from "./remoting-jobs.ts";
 import { pullHeader } from "./remoting-messages.ts";
-import { BunmqStack, type FlushDiskType } from "./stack.ts";
+import type { FlushDiskType } from "./stack.ts";
+import { StackTarget } from "./stack-target.ts";
 
 export interface RemotingTargetOptions {
   flushDiskType: FlushDiskType;
@@ -56,26 +54,19 @@ export const defaultRemotingTargetOptions: Readonly<RemotingTargetOptions> = Obj
 
 const jobs = new URL("./remoting-jobs.ts", import.meta.url).pathname;
 
-export class RemotingTarget implements Target {
+export class RemotingTarget extends StackTarget {
   readonly name: string;
   readonly system: string;
-  readonly durability: string;
-  readonly ackSurvives: AckSurvives;
   readonly client: string;
   readonly options: RemotingTargetOptions;
-  private readonly stack: BunmqStack;
-  private round = 0;
-  /** W3 runs get a topic of their own each (a second run must not read the first one's messages). */
-  private latencyRuns = 0;
 
   constructor(options: Partial<RemotingTargetOptions> = {}) {
     const o = { ...defaultRemotingTargetOptions, ...options };
+    super({ layout: "remoting", flushDiskType: o.flushDiskType, runtimeFlags: o.runtimeFlags });
     this.options = o;
     const flush = o.flushDiskType === "SYNC_FLUSH" ? "sync" : "async";
     this.name = `bunmq-remoting-${flush}${o.batch > 1 ? `-batch${o.batch}` : ""}`;
     this.system = `bunmq ${bunmqVersion()} (remoting, ${o.flushDiskType})`;
-    this.durability = DURABILITY[o.flushDiskType];
-    this.ackSurvives = o.flushDiskType === "SYNC_FLUSH" ? "machine crash" : "process crash";
     const send = o.batch > 1 ? `SEND_BATCH_MESSAGE of ${o.batch} messages` : "SEND_MESSAGE_V2";
     this.client =
       `bunmq's remoting codecs (proto/remoting), ROCKETMQ binary headers, ${o.queues} queues. W1: ${send}, ` +
@@ -84,26 +75,6 @@ export class RemotingTarget implements Target {
       `per queue, offset committed with the next pull, ${o.consumeProcesses} process` +
       `${o.consumeProcesses > 1 ? "es" : ""}. W3: remoting client, one SEND_MESSAGE_V2 per message, long-polling ` +
       "pulls.";
-    this.stack = new BunmqStack({
-      runtimeFlags: o.runtimeFlags,
-      layout: "remoting",
-      flushDiskType: o.flushDiskType,
-    });
-  }
-
-  async start(): Promise<StartInfo> {
-    this.round = 0;
-    const startupMs = await this.stack.start();
-    return { startupMs };
-  }
-
-  serverPids(): number[] {
-    return this.stack.pids();
-  }
-
-  /** A fresh topic per workload so W2 reads exactly what W1 wrote. */
-  private topic(kind: string): string {
-    return `bench-${kind}-${this.round}`;
   }
 
   async publish(n: number, ctx: WorkloadContext): Promise<ClientRun> {
@@ -194,10 +165,6 @@ export class RemotingTarget implements Target {
       await Promise.allSettled(consuming);
       await producer.close();
     }
-  }
-
-  async stop(): Promise<void> {
-    await this.stack.stop();
   }
 }
 
