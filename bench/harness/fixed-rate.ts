@@ -7,7 +7,7 @@
  * reported as the send lag, so a stalled client is visible rather than hidden.
  */
 import { makePayload, readStamp, stampPayload, wallClockMs } from "./payload.ts";
-import type { LatencyRun, WorkloadWindow } from "./target.ts";
+import type { LatencyRun, WorkloadContext, WorkloadWindow } from "./target.ts";
 
 export class LatencyRecorder {
   readonly latenciesMs: number[] = [];
@@ -115,4 +115,23 @@ export async function runFixedRate(o: FixedRateOptions): Promise<LatencyRun> {
     latenciesMs: o.recorder.latenciesMs,
     sendLagMs: lagsMs,
   };
+}
+
+/** A target's W3: runFixedRate at the workload's message size, in its window, with the default drain. */
+export function fixedRateWorkload(
+  rate: number,
+  seconds: number,
+  ctx: WorkloadContext,
+  recorder: LatencyRecorder,
+  send: FixedRateOptions["send"],
+): Promise<LatencyRun> {
+  return runFixedRate({
+    rate,
+    seconds,
+    messageSize: ctx.messageSize,
+    recorder,
+    window: ctx.window,
+    drainMs: defaultDrainMs,
+    send,
+  });
 }

@@ -9,7 +9,13 @@ export {
   type WorkloadFanOut,
   workloadProcesses,
 } from "./fan-out.ts";
-export { defaultDrainMs, type FixedRateOptions, LatencyRecorder, runFixedRate } from "./fixed-rate.ts";
+export {
+  defaultDrainMs,
+  type FixedRateOptions,
+  fixedRateWorkload,
+  LatencyRecorder,
+  runFixedRate,
+} from "./fixed-rate.ts";
 export { freePort, freePorts } from "./free-port.ts";
 export type { GeneratorControl, GeneratorJob, GeneratorOutcome, GeneratorResult } from "./generator-job.ts";
 export { jsonLine } from "./json-line.ts";
@@ -61,6 +67,7 @@ export {
   type SuiteOptions,
   type TargetResult,
   type ThroughputFigures,
+  throughputFigures,
 } from "./suite.ts";
 export {
   type Bar,

@@ -11,12 +11,12 @@ import {
   commandOutputLine,
   fanOutConsume,
   fanOutPublish,
+  fixedRateWorkload,
   freePort,
   LatencyRecorder,
   type LatencyRun,
   makeTempDir,
   removeDir,
-  runFixedRate,
   ServerProcess,
   type StartInfo,
   shares,
@@ -159,15 +159,7 @@ export class NatsJetStreamTarget implements Target {
       const puller = startPuller(consumerConn, "W3", "w3", 100, (m) => recorder.receive(m.data));
       const publish = createAckedPublisher(producer);
       try {
-        return await runFixedRate({
-          rate,
-          seconds,
-          messageSize: ctx.messageSize,
-          recorder,
-          window: ctx.window,
-          drainMs: 10_000,
-          send: (body) => publish("w3", body),
-        });
+        return await fixedRateWorkload(rate, seconds, ctx, recorder, (body) => publish("w3", body));
       } finally {
         puller.stop();
       }

@@ -11,12 +11,12 @@ import {
   type ClientRun,
   fanOutConsume,
   fanOutPublish,
+  fixedRateWorkload,
   freePorts,
   LatencyRecorder,
   type LatencyRun,
   makeTempDir,
   removeDir,
-  runFixedRate,
   ServerProcess,
   type StartInfo,
   shares,
@@ -209,16 +209,9 @@ export class RabbitMqTarget implements Target {
         () => {},
       );
       try {
-        return await runFixedRate({
-          rate,
-          seconds,
-          messageSize: ctx.messageSize,
-          recorder,
-          window: ctx.window,
-          drainMs: 10_000,
-          send: (body) =>
-            publishOne(producer, "w3", Buffer.from(body.buffer, body.byteOffset, body.byteLength)),
-        });
+        return await fixedRateWorkload(rate, seconds, ctx, recorder, (body) =>
+          publishOne(producer, "w3", Buffer.from(body.buffer, body.byteOffset, body.byteLength)),
+        );
       } finally {
         await stopConsumer();
       }

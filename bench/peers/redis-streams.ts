@@ -10,12 +10,12 @@ import {
   commandOutputLine,
   fanOutConsume,
   fanOutPublish,
+  fixedRateWorkload,
   freePort,
   LatencyRecorder,
   type LatencyRun,
   makeTempDir,
   removeDir,
-  runFixedRate,
   ServerProcess,
   type StartInfo,
   shares,
@@ -172,25 +172,18 @@ export class RedisStreamsTarget implements Target {
       }
     })();
     try {
-      return await runFixedRate({
-        rate,
-        seconds,
-        messageSize: ctx.messageSize,
-        recorder,
-        window: ctx.window,
-        drainMs: 10_000,
-        send: (body, seq, sentAtMs) =>
-          producer.send("XADD", [
-            "w3",
-            "*",
-            "t",
-            String(sentAtMs),
-            "s",
-            String(seq),
-            "d",
-            Buffer.from(body) as unknown as string,
-          ]),
-      });
+      return await fixedRateWorkload(rate, seconds, ctx, recorder, (body, seq, sentAtMs) =>
+        producer.send("XADD", [
+          "w3",
+          "*",
+          "t",
+          String(sentAtMs),
+          "s",
+          String(seq),
+          "d",
+          Buffer.from(body) as unknown as string,
+        ]),
+      );
     } finally {
       stopped = true;
       await consuming.catch(() => {});

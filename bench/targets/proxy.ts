@@ -10,9 +10,9 @@ import {
   type ClientRun,
   fanOutConsume,
   fanOutPublish,
+  fixedRateWorkload,
   LatencyRecorder,
   type LatencyRun,
-  runFixedRate,
   shares,
   type WorkloadContext,
   waitUntil,
@@ -202,16 +202,9 @@ export class ProxyTarget extends StackTarget {
     );
     const idPrefix = `01${process.pid.toString(16).toUpperCase().padStart(8, "0")}${Date.now().toString(16).toUpperCase().padStart(16, "0")}`;
     try {
-      const run = await runFixedRate({
-        rate,
-        seconds,
-        messageSize: ctx.messageSize,
-        recorder,
-        window: ctx.window,
-        drainMs: 10_000,
-        send: (body, seq) =>
-          sendOne(producer, topic, body, `${idPrefix}${seq.toString(16).toUpperCase().padStart(8, "0")}`),
-      });
+      const run = await fixedRateWorkload(rate, seconds, ctx, recorder, (body, seq) =>
+        sendOne(producer, topic, body, `${idPrefix}${seq.toString(16).toUpperCase().padStart(8, "0")}`),
+      );
       if (failure) throw failure;
       return run;
     } finally {

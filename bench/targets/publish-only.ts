@@ -7,6 +7,7 @@ import {
   ResourceMeter,
   type Target,
   type ThroughputFigures,
+  throughputFigures,
   type WorkloadContext,
 } from "../harness/index.ts";
 
@@ -26,8 +27,6 @@ export interface PublishOnlyResult {
   errors: string[];
 }
 
-const MiB = 1024 * 1024;
-
 export async function publishOnce(
   target: Target,
   o: Omit<PublishOnlyOptions, "reps" | "log">,
@@ -40,22 +39,7 @@ export async function publishOnce(
     const run = await target.publish(o.messages, ctx);
     meter.end();
     if (run.count !== o.messages) throw new Error(`published ${run.count} of ${o.messages}`);
-    const u = meter.usage();
-    const per = (ms: number) => (ms * 1000) / run.count;
-    return {
-      count: run.count,
-      elapsedMs: run.elapsedMs,
-      msgsPerSec: (run.count * 1000) / run.elapsedMs,
-      mibPerSec: (run.count * o.messageSize) / MiB / (run.elapsedMs / 1000),
-      serverCpuMs: u.serverCpuMs,
-      clientCpuMs: run.clientCpuMs,
-      serverCpuUsPerMsg: per(u.serverCpuMs),
-      clientCpuUsPerMsg: per(run.clientCpuMs),
-      serverCores: u.serverCpuMs / u.wallMs,
-      clientCores: run.clientCpuMs / run.elapsedMs,
-      clientProcesses: run.clientProcesses,
-      peakRssBytes: u.peakRssBytes,
-    };
+    return throughputFigures(run, meter.usage(), o.messageSize);
   } finally {
     meter.close();
     await target.stop();

@@ -12,9 +12,9 @@ import {
   type ClientRun,
   fanOutConsume,
   fanOutPublish,
+  fixedRateWorkload,
   LatencyRecorder,
   type LatencyRun,
-  runFixedRate,
   shares,
   type WorkloadContext,
   workloadProcesses,
@@ -125,37 +125,29 @@ export class RemotingTarget extends StackTarget {
     );
     let next = 0;
     try {
-      const run = await runFixedRate({
-        rate,
-        seconds,
-        messageSize: ctx.messageSize,
-        recorder,
-        window: ctx.window,
-        drainMs: 10_000,
-        send: async (body) => {
-          const r = await producer.invoke(
-            addr,
-            createRequest(
-              RequestCode.SEND_MESSAGE_V2,
-              {
-                a: "bench-producer",
-                b: topic,
-                c: "TBW102",
-                d: 8,
-                e: next++ % o.queues,
-                f: 0,
-                g: Date.now(),
-                h: 0,
-                i: "WAIT\u0001true\u0002",
-                j: 0,
-                k: false,
-              },
-              body,
-            ),
-          );
-          if (r.code !== ResponseCode.SUCCESS)
-            throw new Error(`SEND_MESSAGE_V2: code ${r.code} ${r.remark ?? ""}`);
-        },
+      const run = await fixedRateWorkload(rate, seconds, ctx, recorder, async (body) => {
+        const r = await producer.invoke(
+          addr,
+          createRequest(
+            RequestCode.SEND_MESSAGE_V2,
+            {
+              a: "bench-producer",
+              b: topic,
+              c: "TBW102",
+              d: 8,
+              e: next++ % o.queues,
+              f: 0,
+              g: Date.now(),
+              h: 0,
+              i: "WAIT\u0001true\u0002",
+              j: 0,
+              k: false,
+            },
+            body,
+          ),
+        );
+        if (r.code !== ResponseCode.SUCCESS)
+          throw new Error(`SEND_MESSAGE_V2: code ${r.code} ${r.remark ?? ""}`);
       });
       if (failure) throw failure;
       return run;
