@@ -18,6 +18,7 @@ export {
 } from "./fixed-rate.ts";
 export { freePort, freePorts } from "./free-port.ts";
 export type { GeneratorControl, GeneratorJob, GeneratorOutcome, GeneratorResult } from "./generator-job.ts";
+export { sendInFlight } from "./in-flight.ts";
 export { jsonLine } from "./json-line.ts";
 export {
   defaultLimitsOptions,

@@ -6,7 +6,7 @@
  */
 import { RedisClient } from "bun";
 import type { GeneratorJob } from "../harness/index.ts";
-import { makePayload } from "../harness/index.ts";
+import { makePayload, sendInFlight } from "../harness/index.ts";
 
 export interface RedisPublishParams {
   port: number;
@@ -50,22 +50,12 @@ export const redisPublish: GeneratorJob<RedisPublishParams> = async (p, ctl) => 
   const body = Buffer.from(makePayload(p.messageSize)) as unknown as string;
   const args = [p.stream, "*", "d", body];
   await ctl.ready();
-  let issued = 0;
-  let acked = 0;
-  await new Promise<void>((resolve, reject) => {
-    const pump = () => {
-      while (issued < p.n && issued - acked < p.inFlight) {
-        issued++;
-        redis.send("XADD", args).then(() => {
-          acked++;
-          ctl.progress(acked);
-          if (acked === p.n) resolve();
-          else pump();
-        }, reject);
-      }
-    };
-    pump();
-  });
+  const acked = await sendInFlight(
+    p.n,
+    p.inFlight,
+    () => redis.send("XADD", args),
+    (a) => ctl.progress(a),
+  );
   redis.close();
   return { count: acked };
 };

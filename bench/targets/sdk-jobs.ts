@@ -4,7 +4,7 @@
  */
 import { Producer } from "rocketmq-client-nodejs";
 import type { GeneratorJob } from "../harness/index.ts";
-import { makePayload } from "../harness/index.ts";
+import { makePayload, sendInFlight } from "../harness/index.ts";
 
 export interface SdkPublishParams {
   /** "127.0.0.1:<grpcPort>" */
@@ -36,22 +36,12 @@ export const sdkPublish: GeneratorJob<SdkPublishParams> = async (p, ctl) => {
   await producer.startup();
   const body = Buffer.from(makePayload(p.messageSize));
   await ctl.ready();
-  let issued = 0;
-  let acked = 0;
-  await new Promise<void>((resolve, reject) => {
-    const pump = () => {
-      while (issued < p.n && issued - acked < p.inFlight) {
-        issued++;
-        producer.send({ topic: p.topic, body }).then(() => {
-          acked++;
-          ctl.progress(acked);
-          if (acked === p.n) resolve();
-          else pump();
-        }, reject);
-      }
-    };
-    pump();
-  });
+  const acked = await sendInFlight(
+    p.n,
+    p.inFlight,
+    () => producer.send({ topic: p.topic, body }),
+    (a) => ctl.progress(a),
+  );
   await producer.shutdown();
   return { count: acked };
 };
