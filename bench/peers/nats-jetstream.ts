@@ -16,11 +16,9 @@ import {
   LatencyRecorder,
   type LatencyRun,
   makeTempDir,
-  removeDir,
   ServerProcess,
   type StartInfo,
   shares,
-  type Target,
   type WorkloadContext,
   workloadProcesses,
 } from "../harness/index.ts";
@@ -31,6 +29,7 @@ import {
   type NatsPublishParams,
   startPuller,
 } from "./nats-jetstream-jobs.ts";
+import { PeerTarget } from "./peer-target.ts";
 
 export interface NatsJetStreamTargetOptions {
   publishProcesses: number;
@@ -55,18 +54,16 @@ const DURABILITY =
 
 const jobs = new URL("./nats-jetstream-jobs.ts", import.meta.url).pathname;
 
-export class NatsJetStreamTarget implements Target {
+export class NatsJetStreamTarget extends PeerTarget {
   readonly name = "nats-jetstream-file";
   readonly system: string;
   readonly durability = DURABILITY;
   readonly ackSurvives: AckSurvives = "process crash";
   readonly client: string;
   private readonly options: NatsJetStreamTargetOptions;
-  private server: ServerProcess | undefined;
-  private dir = "";
-  private port = 0;
 
   constructor(options: Partial<NatsJetStreamTargetOptions> = {}) {
+    super();
     this.options = { ...defaultNatsJetStreamTargetOptions, ...options };
     const banner = commandOutputLine(["nats-server", "--version"]);
     this.system = `NATS JetStream ${banner.match(/v(\d\S*)/)?.[1] ?? "?"}`;
@@ -85,7 +82,7 @@ export class NatsJetStreamTarget implements Target {
       logFile: join(this.dir, "nats.log"),
       stopGraceMs: 10_000,
     });
-    this.server = server;
+    this.servers.push(server);
     await server.waitServing(
       "nats-server serving JetStream",
       async () => {
@@ -101,10 +98,6 @@ export class NatsJetStreamTarget implements Target {
       5,
     );
     return { startupMs: performance.now() - server.startedAt };
-  }
-
-  serverPids(): number[] {
-    return this.server ? [this.server.pid] : [];
   }
 
   async publish(n: number, ctx: WorkloadContext): Promise<ClientRun> {
@@ -166,13 +159,6 @@ export class NatsJetStreamTarget implements Target {
     } finally {
       await Promise.all([producer.close(), consumerConn.close()]);
     }
-  }
-
-  async stop(): Promise<void> {
-    await this.server?.stop();
-    this.server = undefined;
-    if (this.dir) removeDir(this.dir);
-    this.dir = "";
   }
 
   private async withConnection<T>(fn: (nc: NatsConnection) => Promise<T>): Promise<T> {

@@ -16,14 +16,13 @@ import {
   LatencyRecorder,
   type LatencyRun,
   makeTempDir,
-  removeDir,
   ServerProcess,
   type StartInfo,
   shares,
-  type Target,
   type WorkloadContext,
   workloadProcesses,
 } from "../harness/index.ts";
+import { PeerTarget } from "./peer-target.ts";
 import {
   type AmqpConsumeParams,
   type AmqpPublishParams,
@@ -71,19 +70,16 @@ const DURABILITY: Record<RabbitQueueType, string> = {
 
 const jobs = new URL("./rabbitmq-jobs.ts", import.meta.url).pathname;
 
-export class RabbitMqTarget implements Target {
+export class RabbitMqTarget extends PeerTarget {
   readonly name: string;
   readonly system: string;
   readonly durability: string;
   readonly ackSurvives: AckSurvives;
   readonly client: string;
   private readonly options: RabbitMqTargetOptions;
-  private epmd: ServerProcess | undefined;
-  private server: ServerProcess | undefined;
-  private dir = "";
-  private port = 0;
 
   constructor(options: Partial<RabbitMqTargetOptions> = {}) {
+    super();
     this.options = { ...defaultRabbitMqTargetOptions, ...options };
     this.name = `rabbitmq-${this.options.queueType}`;
     this.system = `RabbitMQ ${rabbitVersion(this.options.serverScript)} (${this.options.queueType} queue)`;
@@ -112,11 +108,12 @@ export class RabbitMqTarget implements Target {
     );
     writeFileSync(join(d, "enabled_plugins"), "[].\n");
     // Our own epmd, so that the node registers with nothing shared on the machine.
-    this.epmd = new ServerProcess({
+    const epmd = new ServerProcess({
       cmd: ["epmd", "-address", "127.0.0.1", "-port", String(epmdPort)],
       logFile: join(d, "epmd.log"),
       stopGraceMs: 5_000,
     });
+    this.servers.push(epmd);
     const node = `bench-${Math.random().toString(36).slice(2, 10)}@localhost`;
     const server = new ServerProcess({
       cmd: [this.options.serverScript],
@@ -142,7 +139,7 @@ export class RabbitMqTarget implements Target {
       logFile: join(d, "rabbitmq.log"),
       stopGraceMs: 30_000,
     });
-    this.server = server;
+    this.servers.push(server);
     await server.waitServing(
       "rabbitmq-server serving AMQP",
       async () => {
@@ -158,10 +155,6 @@ export class RabbitMqTarget implements Target {
       20,
     );
     return { startupMs: performance.now() - t0 };
-  }
-
-  serverPids(): number[] {
-    return [this.server?.pid, this.epmd?.pid].filter((p): p is number => p !== undefined);
   }
 
   async publish(n: number, ctx: WorkloadContext): Promise<ClientRun> {
@@ -218,15 +211,6 @@ export class RabbitMqTarget implements Target {
     } finally {
       await Promise.all([producerConn.close(), consumerConn.close()]);
     }
-  }
-
-  async stop(): Promise<void> {
-    await this.server?.stop();
-    await this.epmd?.stop();
-    this.server = undefined;
-    this.epmd = undefined;
-    if (this.dir) removeDir(this.dir);
-    this.dir = "";
   }
 
   private async declare(queue: string): Promise<void> {

@@ -15,14 +15,13 @@ import {
   LatencyRecorder,
   type LatencyRun,
   makeTempDir,
-  removeDir,
   ServerProcess,
   type StartInfo,
   shares,
-  type Target,
   type WorkloadContext,
   workloadProcesses,
 } from "../harness/index.ts";
+import { PeerTarget } from "./peer-target.ts";
 import {
   connectRedis,
   entriesOf,
@@ -61,18 +60,16 @@ const DURABILITY = {
 
 const jobs = new URL("./redis-streams-jobs.ts", import.meta.url).pathname;
 
-export class RedisStreamsTarget implements Target {
+export class RedisStreamsTarget extends PeerTarget {
   readonly name: string;
   readonly system: string;
   readonly durability: string;
   readonly ackSurvives: AckSurvives;
   readonly client: string;
   private readonly options: RedisStreamsTargetOptions;
-  private server: ServerProcess | undefined;
-  private dir = "";
-  private port = 0;
 
   constructor(options: Partial<RedisStreamsTargetOptions> = {}) {
+    super();
     this.options = { ...defaultRedisStreamsTargetOptions, ...options };
     this.name = `redis-aof-${this.options.appendfsync}`;
     const banner = commandOutputLine(["redis-server", "--version"]);
@@ -110,7 +107,7 @@ export class RedisStreamsTarget implements Target {
       logFile: join(this.dir, "redis.log"),
       stopGraceMs: 10_000,
     });
-    this.server = server;
+    this.servers.push(server);
     await server.waitServing(
       "redis-server serving",
       async () => {
@@ -125,10 +122,6 @@ export class RedisStreamsTarget implements Target {
       5,
     );
     return { startupMs: performance.now() - server.startedAt };
-  }
-
-  serverPids(): number[] {
-    return this.server ? [this.server.pid] : [];
   }
 
   async publish(n: number, ctx: WorkloadContext): Promise<ClientRun> {
@@ -190,13 +183,6 @@ export class RedisStreamsTarget implements Target {
       producer.close();
       consumer.close();
     }
-  }
-
-  async stop(): Promise<void> {
-    await this.server?.stop();
-    this.server = undefined;
-    if (this.dir) removeDir(this.dir);
-    this.dir = "";
   }
 
   private async withClient<T>(fn: (r: RedisClient) => Promise<T>): Promise<T> {
