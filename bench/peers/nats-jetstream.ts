@@ -10,7 +10,6 @@ import {
   type ClientRun,
   commandOutputLine,
   fanOutConsume,
-  fanOutPublish,
   fixedRateWorkload,
   freePort,
   LatencyRecorder,
@@ -18,7 +17,6 @@ import {
   makeTempDir,
   ServerProcess,
   type StartInfo,
-  shares,
   type WorkloadContext,
   workloadProcesses,
 } from "../harness/index.ts";
@@ -105,15 +103,9 @@ export class NatsJetStreamTarget extends PeerTarget {
       const jsm = await nc.jetstreamManager();
       await jsm.streams.add({ name: "W1", subjects: ["w1"], storage: StorageType.File, num_replicas: 1 });
     });
-    const procs = workloadProcesses(ctx, this.options.publishProcesses);
-    const params: NatsPublishParams[] = shares(n, procs).map((share) => ({
-      port: this.port,
+    return this.publishShares<NatsPublishParams>(jobs, "natsPublish", n, ctx, this.options, {
       subject: "w1",
-      n: share,
-      messageSize: ctx.messageSize,
-      inFlight: this.options.publishInFlight,
-    }));
-    return fanOutPublish(jobs, "natsPublish", params, n, ctx.window);
+    });
   }
 
   async consume(n: number, ctx: WorkloadContext): Promise<ClientRun> {

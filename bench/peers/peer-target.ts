@@ -5,13 +5,24 @@
 import {
   type AckSurvives,
   type ClientRun,
+  fanOutPublish,
   type LatencyRun,
   removeDir,
   type ServerProcess,
   type StartInfo,
+  shares,
   type Target,
   type WorkloadContext,
+  workloadProcesses,
 } from "../harness/index.ts";
+
+/** What every peer's publisher job is told besides where to publish. */
+export interface PeerPublishParams {
+  port: number;
+  n: number;
+  messageSize: number;
+  inFlight: number;
+}
 
 export abstract class PeerTarget implements Target {
   abstract readonly name: string;
@@ -27,6 +38,31 @@ export abstract class PeerTarget implements Target {
 
   serverPids(): number[] {
     return this.servers.map((s) => s.pid);
+  }
+
+  /**
+   * W1 through fanOut: the run's generator processes (else `o.publishProcesses`) each publish their share of n
+   * to this.port, with `o.publishInFlight` unanswered; `where` names the stream, subject or queue.
+   */
+  protected publishShares<P extends PeerPublishParams>(
+    module: string,
+    job: string,
+    n: number,
+    ctx: WorkloadContext,
+    o: { publishProcesses: number; publishInFlight: number },
+    where: Omit<P, keyof PeerPublishParams>,
+  ): Promise<ClientRun> {
+    const params = shares(n, workloadProcesses(ctx, o.publishProcesses)).map(
+      (share) =>
+        ({
+          port: this.port,
+          ...where,
+          n: share,
+          messageSize: ctx.messageSize,
+          inFlight: o.publishInFlight,
+        }) as P,
+    );
+    return fanOutPublish(module, job, params, n, ctx.window);
   }
 
   async stop(): Promise<void> {

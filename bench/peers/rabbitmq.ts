@@ -10,7 +10,6 @@ import {
   type AckSurvives,
   type ClientRun,
   fanOutConsume,
-  fanOutPublish,
   fixedRateWorkload,
   freePorts,
   LatencyRecorder,
@@ -18,7 +17,6 @@ import {
   makeTempDir,
   ServerProcess,
   type StartInfo,
-  shares,
   type WorkloadContext,
   workloadProcesses,
 } from "../harness/index.ts";
@@ -159,15 +157,7 @@ export class RabbitMqTarget extends PeerTarget {
 
   async publish(n: number, ctx: WorkloadContext): Promise<ClientRun> {
     await this.declare("w1");
-    const procs = workloadProcesses(ctx, this.options.publishProcesses);
-    const params: AmqpPublishParams[] = shares(n, procs).map((share) => ({
-      port: this.port,
-      queue: "w1",
-      n: share,
-      messageSize: ctx.messageSize,
-      inFlight: this.options.publishInFlight,
-    }));
-    return fanOutPublish(jobs, "amqpPublish", params, n, ctx.window);
+    return this.publishShares<AmqpPublishParams>(jobs, "amqpPublish", n, ctx, this.options, { queue: "w1" });
   }
 
   async consume(n: number, ctx: WorkloadContext): Promise<ClientRun> {

@@ -9,7 +9,6 @@ import {
   type ClientRun,
   commandOutputLine,
   fanOutConsume,
-  fanOutPublish,
   fixedRateWorkload,
   freePort,
   LatencyRecorder,
@@ -17,7 +16,6 @@ import {
   makeTempDir,
   ServerProcess,
   type StartInfo,
-  shares,
   type WorkloadContext,
   workloadProcesses,
 } from "../harness/index.ts";
@@ -125,15 +123,9 @@ export class RedisStreamsTarget extends PeerTarget {
   }
 
   async publish(n: number, ctx: WorkloadContext): Promise<ClientRun> {
-    const procs = workloadProcesses(ctx, this.options.publishProcesses);
-    const params: RedisPublishParams[] = shares(n, procs).map((share) => ({
-      port: this.port,
+    return this.publishShares<RedisPublishParams>(jobs, "redisPublish", n, ctx, this.options, {
       stream: "w1",
-      n: share,
-      messageSize: ctx.messageSize,
-      inFlight: this.options.publishInFlight,
-    }));
-    return fanOutPublish(jobs, "redisPublish", params, n, ctx.window);
+    });
   }
 
   async consume(n: number, ctx: WorkloadContext): Promise<ClientRun> {
