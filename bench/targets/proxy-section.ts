@@ -10,9 +10,7 @@ import type { RunInfo } from "./cli.ts";
 import { PROXY_PROFILE } from "./findings.ts";
 import type { PublishOnlyResult } from "./publish-only.ts";
 import {
-  clientRows,
-  durabilityRows,
-  failures,
+  closingLines,
   fmt,
   latencyRows,
   runHeader,
@@ -162,13 +160,6 @@ export function proxySection(r: ProxyReport): string {
     "",
     startupRows(r.suite),
     "",
-    "### Durability and load generators",
-    "",
-    durabilityRows(r.suite),
-    "",
-    clientRows(all),
-    "",
-    PROXY_PROFILE,
-    ...failures(all),
+    ...closingLines(r.suite, all, PROXY_PROFILE),
   ].join("\n");
 }

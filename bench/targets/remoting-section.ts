@@ -12,9 +12,7 @@ import type { EngineAppendFigures } from "./engine-append.ts";
 import { REMOTING_PROFILE } from "./findings.ts";
 import type { PublishOnlyResult } from "./publish-only.ts";
 import {
-  clientRows,
-  durabilityRows,
-  failures,
+  closingLines,
   fmt,
   latencyRows,
   runHeader,
@@ -127,13 +125,6 @@ export function remotingSection(r: RemotingReport): string {
     "",
     startupRows(r.suite),
     "",
-    "### Durability and load generators",
-    "",
-    durabilityRows(r.suite),
-    "",
-    clientRows(all),
-    "",
-    REMOTING_PROFILE,
-    ...failures(all),
+    ...closingLines(r.suite, all, REMOTING_PROFILE),
   ].join("\n");
 }

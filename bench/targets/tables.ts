@@ -111,6 +111,24 @@ export function failures(results: readonly { name: string; errors: readonly stri
   return lines.length > 0 ? ["", "Failed repetitions:", "", ...lines] : [];
 }
 
+/** How the Remoting and Proxy sections end: durability, load generators, the profile findings, failed reps. */
+export function closingLines(
+  suite: readonly TargetResult[],
+  all: readonly { name: string; client: string; errors: readonly string[] }[],
+  profile: string,
+): string[] {
+  return [
+    "### Durability and load generators",
+    "",
+    durabilityRows(suite),
+    "",
+    clientRows(all),
+    "",
+    profile,
+    ...failures(all),
+  ];
+}
+
 export function medianOf(s: Spread | undefined): number {
   return s?.median ?? Number.NaN;
 }
