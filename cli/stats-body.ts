@@ -1,5 +1,5 @@
 import { MqError } from "../proto/error.ts";
-import { bodyReader, quoteBareKeys } from "../proto/remoting/index.ts";
+import { bodyReader, parseLenientJson } from "../proto/remoting/index.ts";
 import { ResponseCode } from "../proto/response-code.ts";
 
 /*
@@ -93,21 +93,6 @@ export function quoteObjectKeys(text: string): string {
   return out;
 }
 
-function parseLenient(text: string, what: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch (first) {
-    try {
-      return JSON.parse(quoteBareKeys(text));
-    } catch {
-      const detail = first instanceof Error ? first.message : String(first);
-      throw new MqError(ResponseCode.INVALID_PARAMETER, `${what} is not valid JSON: ${detail}`, {
-        cause: first,
-      });
-    }
-  }
-}
-
 const utf8 = new TextDecoder();
 
 /** The entries of a MessageQueue-keyed map body field, each key decoded to a MessageQueue. */
@@ -115,11 +100,11 @@ function readQueueMap(body: Uint8Array | undefined, what: string) {
   if (!body || body.length === 0)
     throw new MqError(ResponseCode.INVALID_PARAMETER, `${what} body is missing`);
   const r = bodyReader(what);
-  const root = r.object(parseLenient(quoteObjectKeys(utf8.decode(body)), `${what} body`), "$");
+  const root = r.object(parseLenientJson(quoteObjectKeys(utf8.decode(body)), `${what} body`), "$");
   const table = r.object(root.offsetTable, "offsetTable", {});
   const entries = Object.entries(table).map(([key, value]) => {
     const path = `offsetTable[${key}]`;
-    const k = r.object(parseLenient(key, `${what} key ${key}`), `${path} key`);
+    const k = r.object(parseLenientJson(key, `${what} key ${key}`), `${path} key`);
     const mq: MessageQueue = {
       topic: r.string(k.topic, `${path} key.topic`),
       brokerName: r.string(k.brokerName, `${path} key.brokerName`),

@@ -30,7 +30,7 @@ export {
   type FrameDecoder,
   type FrameDecoderOptions,
 } from "./frame.ts";
-export { bodyReader, decodeJsonBody, encodeJsonBody, quoteBareKeys } from "./json-body.ts";
+export { bodyReader, decodeJsonBody, encodeJsonBody, parseLenientJson, quoteBareKeys } from "./json-body.ts";
 export { LanguageCode, type LanguageCodeName } from "./language-code.ts";
 export { NamesrvHeader } from "./namesrv-headers.ts";
 export {

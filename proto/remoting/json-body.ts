@@ -65,7 +65,11 @@ export function decodeJsonBody(body: Uint8Array | undefined, what: string): unkn
   if (!body || body.length === 0) {
     throw new MqError(ResponseCode.INVALID_PARAMETER, `${what} body is missing`);
   }
-  const text = utf8Decoder.decode(body);
+  return parseLenientJson(utf8Decoder.decode(body), `${what} body`);
+}
+
+/** JSON.parse, retried with fastjson's bare keys quoted; throws MqError(INVALID_PARAMETER) naming `what`. */
+export function parseLenientJson(text: string, what: string): unknown {
   try {
     return JSON.parse(text);
   } catch (first) {
@@ -73,7 +77,7 @@ export function decodeJsonBody(body: Uint8Array | undefined, what: string): unkn
       return JSON.parse(quoteBareKeys(text));
     } catch {
       const detail = first instanceof Error ? first.message : String(first);
-      throw new MqError(ResponseCode.INVALID_PARAMETER, `${what} body is not valid JSON: ${detail}`, {
+      throw new MqError(ResponseCode.INVALID_PARAMETER, `${what} is not valid JSON: ${detail}`, {
         cause: first,
       });
     }
