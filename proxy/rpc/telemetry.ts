@@ -89,10 +89,8 @@ export function telemetry(env: RpcEnv) {
             outbox.push(reply);
             // The Node SDK's startup can miss a Settings reply that lands before its last QueryRoute returns
             // (it then waits forever); a second copy shortly after is harmless and un-sticks it.
-            if (reply.command.case === "settings") {
-              const again = setTimeout(() => outbox.push(reply), SETTINGS_REPEAT_MS);
-              call.signal.addEventListener("abort", () => clearTimeout(again), { once: true });
-            }
+            // After the stream ends the outbox drops pushes, so the timer needs no cancelling.
+            if (reply.command.case === "settings") setTimeout(() => outbox.push(reply), SETTINGS_REPEAT_MS);
           } else
             env.logger.debug({ clientId: call.clientId, command: command.command.case }, "telemetry command");
         }
