@@ -1,6 +1,5 @@
 import { join } from "node:path";
-import { readJsonFile, writeJsonFile } from "./json-file.ts";
-import type { DataVersion } from "./topic-config.ts";
+import { createVersionedTableFile, type DataVersion } from "./versioned-table.ts";
 
 /** A consumer group's settings, field names as in subscriptionGroup.json (SubscriptionGroupConfig.java). */
 export interface SubscriptionGroupConfig {
@@ -64,28 +63,9 @@ export function createSubscriptionGroupTable(options: SubscriptionGroupTableOpti
   const clock = options.clock ?? Date.now;
   const path = join(options.configDir, "subscriptionGroup.json");
   const table = new Map<string, SubscriptionGroupConfig>();
-  let version: DataVersion = { timestamp: clock(), counter: 0, stateVersion: 0 };
-
-  const loaded = readJsonFile(path) as
-    | {
-        dataVersion?: Partial<DataVersion>;
-        subscriptionGroupTable?: Record<string, Partial<SubscriptionGroupConfig>>;
-      }
-    | undefined;
-  if (loaded?.subscriptionGroupTable) {
-    for (const [name, raw] of Object.entries(loaded.subscriptionGroupTable))
-      table.set(name, newSubscriptionGroupConfig(name, raw));
-    version = {
-      timestamp: Number(loaded.dataVersion?.timestamp ?? version.timestamp),
-      counter: Number(loaded.dataVersion?.counter ?? 0),
-      stateVersion: Number(loaded.dataVersion?.stateVersion ?? 0),
-    };
-  }
-
-  const persist = () => {
-    version = { timestamp: clock(), counter: version.counter + 1, stateVersion: version.stateVersion };
-    writeJsonFile(path, { dataVersion: version, subscriptionGroupTable: Object.fromEntries(table) });
-  };
+  const file = createVersionedTableFile<SubscriptionGroupConfig>(path, "subscriptionGroupTable", clock);
+  for (const [name, raw] of file.load()) table.set(name, newSubscriptionGroupConfig(name, raw));
+  const persist = () => file.persist(table);
 
   return {
     path,
@@ -110,6 +90,6 @@ export function createSubscriptionGroupTable(options: SubscriptionGroupTableOpti
       return true;
     },
     all: () => [...table.values()],
-    dataVersion: () => ({ ...version }),
+    dataVersion: () => ({ ...file.version }),
   };
 }

@@ -1,7 +1,9 @@
 import { join } from "node:path";
 import { MqError } from "../proto/error.ts";
 import { ResponseCode } from "../proto/response-code.ts";
-import { readJsonFile, writeJsonFile } from "./json-file.ts";
+import { createVersionedTableFile, type DataVersion } from "./versioned-table.ts";
+
+export type { DataVersion };
 
 /** PermName bits. */
 export const PERM_PRIORITY = 8;
@@ -34,13 +36,6 @@ export interface TopicConfig {
   topicSysFlag: number;
   order: boolean;
   attributes: Record<string, string>;
-}
-
-/** DataVersion: bumped on every change so the nameserver knows the broker's table changed. */
-export interface DataVersion {
-  timestamp: number;
-  counter: number;
-  stateVersion: number;
 }
 
 export function newTopicConfig(
@@ -130,24 +125,9 @@ export function createTopicConfigTable(options: TopicConfigTableOptions): TopicC
   const clock = options.clock ?? Date.now;
   const path = join(options.configDir, "topics.json");
   const table = new Map<string, TopicConfig>();
-  let version: DataVersion = { timestamp: clock(), counter: 0, stateVersion: 0 };
-
-  const loaded = readJsonFile(path) as
-    | { dataVersion?: Partial<DataVersion>; topicConfigTable?: Record<string, Partial<TopicConfig>> }
-    | undefined;
-  if (loaded?.topicConfigTable) {
-    for (const [name, raw] of Object.entries(loaded.topicConfigTable)) table.set(name, normalize(name, raw));
-    version = {
-      timestamp: Number(loaded.dataVersion?.timestamp ?? version.timestamp),
-      counter: Number(loaded.dataVersion?.counter ?? 0),
-      stateVersion: Number(loaded.dataVersion?.stateVersion ?? 0),
-    };
-  }
-
-  const persist = () => {
-    version = { timestamp: clock(), counter: version.counter + 1, stateVersion: version.stateVersion };
-    writeJsonFile(path, { dataVersion: version, topicConfigTable: Object.fromEntries(table) });
-  };
+  const file = createVersionedTableFile<TopicConfig>(path, "topicConfigTable", clock);
+  for (const [name, raw] of file.load()) table.set(name, normalize(name, raw));
+  const persist = () => file.persist(table);
 
   return {
     path,
@@ -172,7 +152,7 @@ export function createTopicConfigTable(options: TopicConfigTableOptions): TopicC
       persist();
       return true;
     },
-    dataVersion: () => ({ ...version }),
+    dataVersion: () => ({ ...file.version }),
   };
 }
 
