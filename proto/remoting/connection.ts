@@ -1,7 +1,7 @@
 import { MqError } from "../error.ts";
 import { requestCodeName } from "../request-code.ts";
 import { ResponseCode } from "../response-code.ts";
-import { createFrameDecoder, decodeFrame, encodeFrame } from "./frame.ts";
+import { createFrameDecoder, decodeFrame, encodeFrameAs } from "./frame.ts";
 import {
   createResponse,
   errorToResponse,
@@ -112,7 +112,11 @@ export class Connection implements RemotingConnection {
     return this.queuedBytes;
   }
 
-  /** Bytes arrived from the socket. A frame that does not decode closes the connection. */
+  /**
+   * Bytes arrived from the socket. Decoded requests keep views of `chunk`, so the caller hands over a buffer it
+   * will not reuse (Bun and node:net sockets give a fresh one per read). A frame that does not decode closes the
+   * connection.
+   */
   receive(chunk: Uint8Array): void {
     if (this.isClosed) return;
     let commands: RemotingCommand[];
@@ -230,10 +234,14 @@ export class Connection implements RemotingConnection {
   invoke(cmd: RemotingCommand, timeoutMs: number): Promise<RemotingCommand> {
     if (this.isClosed) return Promise.reject(this.closedError());
     const opaque = this.takeOpaque();
-    const request = { ...cmd, opaque, flag: cmd.flag & ~(FLAG_RESPONSE | FLAG_ONEWAY) };
     let frame: Uint8Array;
     try {
-      frame = encodeFrame(request, this.options.serializeType);
+      frame = encodeFrameAs(
+        cmd,
+        this.options.serializeType,
+        opaque,
+        cmd.flag & ~(FLAG_RESPONSE | FLAG_ONEWAY),
+      );
     } catch (err) {
       return Promise.reject(MqError.from(err));
     }
@@ -254,8 +262,8 @@ export class Connection implements RemotingConnection {
 
   invokeOneway(cmd: RemotingCommand): void {
     if (this.isClosed) throw this.closedError();
-    const request = { ...cmd, opaque: this.takeOpaque(), flag: (cmd.flag & ~FLAG_RESPONSE) | FLAG_ONEWAY };
-    this.send(encodeFrame(request, this.options.serializeType));
+    const flag = (cmd.flag & ~FLAG_RESPONSE) | FLAG_ONEWAY;
+    this.send(encodeFrameAs(cmd, this.options.serializeType, this.takeOpaque(), flag));
   }
 
   private closedError(): MqError {
@@ -301,12 +309,12 @@ export class Connection implements RemotingConnection {
       }
     }
     if (isOneway(request) || this.isClosed) return;
-    const out = { ...response, opaque: request.opaque, flag: response.flag | FLAG_RESPONSE };
     let frame: Uint8Array;
     try {
-      frame = encodeFrame(out, request.serializeType);
+      frame = encodeFrameAs(response, request.serializeType, request.opaque, response.flag | FLAG_RESPONSE);
     } catch (err) {
-      frame = encodeFrame(errorToResponse(request, err), request.serializeType);
+      const failed = errorToResponse(request, err);
+      frame = encodeFrameAs(failed, request.serializeType, request.opaque, failed.flag | FLAG_RESPONSE);
     }
     this.send(frame);
   }

@@ -235,11 +235,46 @@ describe("streaming frame decoder", () => {
     expect(feed(() => stream.length)).toEqual(expected);
   });
 
-  test("copies frames out so later pushes do not change them", () => {
+  test("keeps earlier frames intact across later pushes", () => {
     const decoder = createFrameDecoder();
     const [frame] = decoder.push(encodeFrame(commands[0]));
     decoder.push(encodeFrame(commands[2]));
     expect(decodeFrame(frame)).toEqual({ ...commands[0], serializeType: "JSON" });
+  });
+
+  test("yields whole frames as views of the chunk and gathers split ones", () => {
+    const decoder = createFrameDecoder();
+    const chunk = Uint8Array.from(stream);
+    const [first, second, ...rest] = decoder.push(chunk.subarray(0, stream.length - 10));
+    expect(rest).toEqual([]);
+    expect(first!.buffer).toBe(chunk.buffer); // no copy
+    expect(second!.buffer).toBe(chunk.buffer);
+    expect(decoder.bufferedBytes).toBe(stream.length - 10 - (first!.length + 4) - (second!.length + 4));
+    const [third] = decoder.push(chunk.subarray(stream.length - 10));
+    expect(third!.buffer).not.toBe(chunk.buffer); // gathered into its own buffer
+    expect([first, second, third].map((f) => decodeFrame(f!))).toEqual(expected);
+    expect(decoder.bufferedBytes).toBe(0);
+  });
+
+  test("gathers a length prefix split over chunks, then frames after it in the same chunk", () => {
+    const decoder = createFrameDecoder();
+    const a = encodeFrame(commands[1]!, "ROCKETMQ");
+    const b = encodeFrame(commands[0]!, "JSON");
+    expect(decoder.push(a.subarray(0, 1))).toEqual([]);
+    expect(decoder.push(a.subarray(1, 3))).toEqual([]);
+    expect(decoder.bufferedBytes).toBe(3);
+    const out = decoder.push(Buffer.concat([a.subarray(3), b, b.subarray(0, 2)]));
+    expect(out.map(decodeFrame)).toEqual([expected[1], expected[0]]);
+    expect(decoder.bufferedBytes).toBe(2);
+    expect(decoder.push(b.subarray(2)).map(decodeFrame)).toEqual([expected[0]]);
+    expect(decoder.bufferedBytes).toBe(0);
+  });
+
+  test("checks a split length prefix against the limit once it is whole", () => {
+    const decoder = createFrameDecoder({ maxFrameSize: 1024 });
+    expect(decoder.push(new Uint8Array([0, 0]))).toEqual([]);
+    expectDecodeError(() => decoder.push(new Uint8Array([0x04, 0x01, 9, 9])), "FRAME_TOO_LARGE");
+    expect(decoder.bufferedBytes).toBe(0);
   });
 
   test("rejects a frame length over the limit before buffering it", () => {

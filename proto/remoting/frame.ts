@@ -4,7 +4,12 @@ import { RemotingDecodeError } from "./decode-error.ts";
 import { decodeJsonHeader, encodeJsonHeader } from "./json-header.ts";
 import type { RemotingCommand, SerializeTypeName } from "./remoting-command.ts";
 import { SerializeType } from "./remoting-command.ts";
-import { canEncodeRocketmqHeader, decodeRocketmqHeader, encodeRocketmqHeader } from "./rocketmq-header.ts";
+import {
+  canEncodeRocketmqHeader,
+  decodeRocketmqHeader,
+  rocketmqHeaderLength,
+  writeRocketmqHeader,
+} from "./rocketmq-header.ts";
 
 /*
  * Frame: | total length int32 BE | header-length word int32 BE | header | body |
@@ -22,24 +27,61 @@ const MAX_HEADER_LENGTH = 0xffffff;
  * `serializeType`, else JSON; a command whose code does not fit ROCKETMQ's int16 falls back to JSON.
  */
 export function encodeFrame(cmd: RemotingCommand, serializeType?: SerializeTypeName): Uint8Array {
+  return encodeFrameAs(cmd, serializeType, cmd.opaque, cmd.flag);
+}
+
+/** encodeFrame with `opaque` and `flag` in place of the command's own (a connection stamps them on send). */
+export function encodeFrameAs(
+  cmd: RemotingCommand,
+  serializeType: SerializeTypeName | undefined,
+  opaque: number,
+  flag: number,
+): Uint8Array {
   let type = serializeType ?? cmd.serializeType ?? "JSON";
   if (type === "ROCKETMQ" && !canEncodeRocketmqHeader(cmd)) type = "JSON";
-  const header = type === "ROCKETMQ" ? encodeRocketmqHeader(cmd) : encodeJsonHeader(cmd);
-  if (header.length > MAX_HEADER_LENGTH) {
-    throw new MqError(ResponseCode.SYSTEM_ERROR, `remoting header of ${header.length} bytes is over 16 MiB`);
+  const body = cmd.body;
+  const bodyLength = body?.length ?? 0;
+  if (type === "ROCKETMQ") {
+    // Straight into the frame: no header buffer to copy.
+    const headerLength = rocketmqHeaderLength(cmd);
+    checkHeaderLength(headerLength);
+    const out = new Uint8Array(8 + headerLength + bodyLength);
+    writeFramePrefix(out, 4 + headerLength + bodyLength, SerializeType.ROCKETMQ, headerLength);
+    writeRocketmqHeader(cmd, opaque, flag, out, 8);
+    if (body) out.set(body, 8 + headerLength);
+    return out;
   }
-  const bodyLength = cmd.body?.length ?? 0;
-  const total = 4 + header.length + bodyLength;
-  const out = new Uint8Array(4 + total);
-  const view = new DataView(out.buffer);
-  view.setInt32(0, total);
-  view.setUint32(4, ((SerializeType[type] << 24) | header.length) >>> 0);
+  const header = encodeJsonHeader(cmd, opaque, flag);
+  checkHeaderLength(header.length);
+  const out = new Uint8Array(8 + header.length + bodyLength);
+  writeFramePrefix(out, 4 + header.length + bodyLength, SerializeType.JSON, header.length);
   out.set(header, 8);
-  if (cmd.body) out.set(cmd.body, 8 + header.length);
+  if (body) out.set(body, 8 + header.length);
   return out;
 }
 
-/** Decodes one frame given without its 4-byte total-length prefix (what the FrameDecoder yields). */
+function checkHeaderLength(length: number): void {
+  if (length > MAX_HEADER_LENGTH) {
+    throw new MqError(ResponseCode.SYSTEM_ERROR, `remoting header of ${length} bytes is over 16 MiB`);
+  }
+}
+
+/** The total length and the header-length word (serialize type in the high byte). */
+function writeFramePrefix(out: Uint8Array, total: number, type: number, headerLength: number): void {
+  out[0] = total >>> 24;
+  out[1] = total >>> 16;
+  out[2] = total >>> 8;
+  out[3] = total;
+  out[4] = type;
+  out[5] = headerLength >>> 16;
+  out[6] = headerLength >>> 8;
+  out[7] = headerLength;
+}
+
+/**
+ * Decodes one frame given without its 4-byte total-length prefix (what the FrameDecoder yields). The body is a
+ * view of `frame`, not a copy.
+ */
 export function decodeFrame(frame: Uint8Array): RemotingCommand {
   if (frame.length < 4) {
     throw new RemotingDecodeError(
@@ -47,9 +89,8 @@ export function decodeFrame(frame: Uint8Array): RemotingCommand {
       `frame of ${frame.length} bytes has no header length`,
     );
   }
-  const word = new DataView(frame.buffer, frame.byteOffset, frame.byteLength).getUint32(0);
-  const type = word >>> 24;
-  const headerLength = word & 0xffffff;
+  const type = frame[0]!;
+  const headerLength = (frame[1]! << 16) | (frame[2]! << 8) | frame[3]!;
   if (headerLength > frame.length - 4) {
     throw new RemotingDecodeError(
       "HEADER_LENGTH_EXCEEDS_FRAME",
@@ -57,24 +98,22 @@ export function decodeFrame(frame: Uint8Array): RemotingCommand {
     );
   }
   const headerBytes = frame.subarray(4, 4 + headerLength);
-  let serializeType: SerializeTypeName;
-  let header: ReturnType<typeof decodeJsonHeader>;
-  if (type === SerializeType.JSON) {
-    serializeType = "JSON";
-    header = decodeJsonHeader(headerBytes);
-  } else if (type === SerializeType.ROCKETMQ) {
-    serializeType = "ROCKETMQ";
-    header = decodeRocketmqHeader(headerBytes);
+  let cmd: Mutable<RemotingCommand>;
+  if (type === SerializeType.ROCKETMQ) {
+    cmd = decodeRocketmqHeader(headerBytes);
+    cmd.serializeType = "ROCKETMQ";
+  } else if (type === SerializeType.JSON) {
+    cmd = decodeJsonHeader(headerBytes);
+    cmd.serializeType = "JSON";
   } else {
     throw new RemotingDecodeError("UNKNOWN_SERIALIZE_TYPE", `unknown serialize type ${type}`);
   }
   const bodyStart = 4 + headerLength;
-  return {
-    ...header,
-    ...(frame.length > bodyStart ? { body: frame.subarray(bodyStart) } : {}),
-    serializeType,
-  };
+  if (frame.length > bodyStart) cmd.body = frame.subarray(bodyStart);
+  return cmd;
 }
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 export interface FrameDecoderOptions {
   /** Largest total length accepted (the int32 prefix's value). */
@@ -85,10 +124,14 @@ export const defaultFrameDecoderOptions: Readonly<FrameDecoderOptions> = Object.
   maxFrameSize: DEFAULT_MAX_FRAME_SIZE,
 });
 
-/** Streaming splitter: feed it bytes as they arrive, get back the complete frames (each a fresh copy). */
+/**
+ * Streaming splitter: feed it bytes as they arrive, get back the complete frames. A frame that lies whole inside
+ * one chunk comes back as a view of that chunk (no copy), so a chunk must not be modified after it was pushed;
+ * a frame split across chunks is gathered into a buffer of its own.
+ */
 export interface FrameDecoder {
   /**
-   * Appends `chunk` and returns every frame now complete, without its length prefix. Throws
+   * Takes `chunk` and returns every frame now complete, without its length prefix. Throws
    * RemotingDecodeError (FRAME_LENGTH_INVALID, FRAME_TOO_LARGE) as soon as a bad length prefix is seen; after
    * that the decoder stays failed and every call throws the same error.
    */
@@ -99,62 +142,75 @@ export interface FrameDecoder {
 
 export function createFrameDecoder(options: Partial<FrameDecoderOptions> = {}): FrameDecoder {
   const { maxFrameSize } = { ...defaultFrameDecoderOptions, ...options };
-  let buf = new Uint8Array(0);
-  let start = 0;
-  let end = 0;
+  /** Length prefix bytes of the next frame when a chunk ended inside them. */
+  const prefix = new Uint8Array(4);
+  let prefixBytes = 0;
+  /** The frame being gathered across chunks (sized from its prefix), and how much of it has arrived. */
+  let partial: Uint8Array | undefined;
+  let partialBytes = 0;
   let failure: RemotingDecodeError | undefined;
 
-  const append = (chunk: Uint8Array) => {
-    if (buf.length - end < chunk.length) {
-      const live = end - start;
-      if (live + chunk.length <= buf.length) {
-        buf.copyWithin(0, start, end);
-      } else {
-        const grown = new Uint8Array(Math.max(buf.length * 2, live + chunk.length, 64 * 1024));
-        grown.set(buf.subarray(start, end));
-        buf = grown;
-      }
-      start = 0;
-      end = live;
+  /** The frame length a prefix announces; throws (and stays failed) when it is not acceptable. */
+  const frameLength = (b: Uint8Array, at: number): number => {
+    const length = (b[at]! << 24) | (b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!;
+    if (length < 4) {
+      failure = new RemotingDecodeError("FRAME_LENGTH_INVALID", `frame length ${length} is below 4`);
+    } else if (length > maxFrameSize) {
+      failure = new RemotingDecodeError(
+        "FRAME_TOO_LARGE",
+        `frame length ${length} is over the limit of ${maxFrameSize} bytes`,
+      );
+    } else {
+      return length;
     }
-    buf.set(chunk, end);
-    end += chunk.length;
+    prefixBytes = 0;
+    partial = undefined;
+    partialBytes = 0;
+    throw failure;
   };
 
   return {
     push(chunk) {
       if (failure) throw failure;
-      append(chunk);
       const frames: Uint8Array[] = [];
-      const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-      while (end - start >= 4) {
-        const length = view.getInt32(start);
-        if (length < 4) {
-          failure = new RemotingDecodeError("FRAME_LENGTH_INVALID", `frame length ${length} is below 4`);
-        } else if (length > maxFrameSize) {
-          failure = new RemotingDecodeError(
-            "FRAME_TOO_LARGE",
-            `frame length ${length} is over the limit of ${maxFrameSize} bytes`,
-          );
-        }
-        if (failure) {
-          buf = new Uint8Array(0);
-          start = end = 0;
-          throw failure;
-        }
-        if (end - start - 4 < length) break;
-        frames.push(buf.slice(start + 4, start + 4 + length));
-        start += 4 + length;
+      let pos = 0;
+      // First finish what an earlier chunk started: its length prefix, then its frame.
+      if (prefixBytes > 0) {
+        while (prefixBytes < 4 && pos < chunk.length) prefix[prefixBytes++] = chunk[pos++]!;
+        if (prefixBytes < 4) return frames;
+        prefixBytes = 0;
+        partial = new Uint8Array(frameLength(prefix, 0));
+        partialBytes = 0;
       }
-      if (start === end) {
-        start = end = 0;
-        // Let a buffer grown for one big frame go, so idle connections stay small.
-        if (buf.length > 1024 * 1024) buf = new Uint8Array(0);
+      if (partial) {
+        const take = Math.min(partial.length - partialBytes, chunk.length - pos);
+        partial.set(take === chunk.length ? chunk : chunk.subarray(pos, pos + take), partialBytes);
+        partialBytes += take;
+        pos += take;
+        if (partialBytes < partial.length) return frames;
+        frames.push(partial);
+        partial = undefined;
+        partialBytes = 0;
       }
+      // Whole frames inside the chunk are views of it.
+      while (chunk.length - pos >= 4) {
+        const length = frameLength(chunk, pos);
+        const end = pos + 4 + length;
+        if (end <= chunk.length) {
+          frames.push(chunk.subarray(pos + 4, end));
+          pos = end;
+          continue;
+        }
+        partial = new Uint8Array(length);
+        partial.set(chunk.subarray(pos + 4), 0);
+        partialBytes = chunk.length - pos - 4;
+        return frames;
+      }
+      while (pos < chunk.length) prefix[prefixBytes++] = chunk[pos++]!;
       return frames;
     },
     get bufferedBytes() {
-      return end - start;
+      return prefixBytes + (partial ? 4 + partialBytes : 0);
     },
   };
 }

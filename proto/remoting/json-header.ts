@@ -7,14 +7,17 @@ export type CommandHeader = Omit<RemotingCommand, "body" | "serializeType">;
 const utf8Encoder = new TextEncoder();
 const utf8Decoder = new TextDecoder();
 
-/** JSON header in fastjson's field order (alphabetical), as a Java peer writes it. */
-export function encodeJsonHeader(cmd: RemotingCommand): Uint8Array {
+/**
+ * JSON header in fastjson's field order (alphabetical), as a Java peer writes it; `opaque` and `flag` replace the
+ * command's own when given.
+ */
+export function encodeJsonHeader(cmd: RemotingCommand, opaque = cmd.opaque, flag = cmd.flag): Uint8Array {
   const header: Record<string, unknown> = {
     code: cmd.code,
     extFields: cmd.extFields,
-    flag: cmd.flag,
+    flag,
     language: cmd.language,
-    opaque: cmd.opaque,
+    opaque,
   };
   if (cmd.remark !== undefined) header.remark = cmd.remark;
   header.serializeTypeCurrentRPC = "JSON";

@@ -10,10 +10,21 @@ import type { RemotingCommand } from "./remoting-command.ts";
  *   code int16 | language int8 | version int16 | opaque int32 | flag int32
  *   | remarkLen int32 + UTF-8 remark (0 = none)
  *   | extLen int32 + repeated (keyLen int16 + key, valueLen int32 + value)
+ *
+ * This codec runs for every request and response, so it reads and writes bytes by hand: no DataView (reading
+ * `.buffer` of a small typed array makes JSC materialize it), no subarray and TextDecoder call per field.
  */
 
 const utf8Encoder = new TextEncoder();
 const utf8Decoder = new TextDecoder();
+
+/** Bytes before the remark: code, language, version, opaque, flag. */
+const FIXED_LENGTH = 13;
+
+/** One-character strings by char code: SEND_MESSAGE_V2 and PULL_MESSAGE_V2 keys are single letters. */
+const ASCII_CHARS: readonly string[] = Object.freeze(
+  Array.from({ length: 128 }, (_, code) => String.fromCharCode(code)),
+);
 
 export function fitsInt16(n: number): boolean {
   return Number.isInteger(n) && n >= -32768 && n <= 32767;
@@ -24,96 +35,206 @@ export function canEncodeRocketmqHeader(cmd: RemotingCommand): boolean {
   return fitsInt16(cmd.code) && fitsInt16(cmd.version);
 }
 
-export function encodeRocketmqHeader(cmd: RemotingCommand): Uint8Array {
+/** UTF-8 length of `s` when it is all ASCII (the usual case), else -1. */
+function asciiLength(s: string): number {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) >= 0x80) return -1;
+  return s.length;
+}
+
+function utf8Length(s: string): number {
+  const n = asciiLength(s);
+  return n >= 0 ? n : utf8Encoder.encode(s).length;
+}
+
+/** Writes `s` (UTF-8) at `out[at]` and returns the position after it; `length` is utf8Length(s). */
+function writeString(out: Uint8Array, at: number, s: string, length: number): number {
+  if (length === s.length) {
+    for (let i = 0; i < length; i++) out[at + i] = s.charCodeAt(i);
+  } else {
+    utf8Encoder.encodeInto(s, out.subarray(at, at + length));
+  }
+  return at + length;
+}
+
+function writeInt16(out: Uint8Array, at: number, v: number): void {
+  out[at] = v >>> 8;
+  out[at + 1] = v;
+}
+
+function writeInt32(out: Uint8Array, at: number, v: number): void {
+  out[at] = v >>> 24;
+  out[at + 1] = v >>> 16;
+  out[at + 2] = v >>> 8;
+  out[at + 3] = v;
+}
+
+/** Byte length of `cmd`'s ROCKETMQ header. Throws MqError when it cannot be encoded (int16 code, long key). */
+export function rocketmqHeaderLength(cmd: RemotingCommand): number {
   if (!canEncodeRocketmqHeader(cmd)) {
     throw new MqError(ResponseCode.SYSTEM_ERROR, `code ${cmd.code} does not fit a ROCKETMQ header (int16)`);
   }
-  const remark = cmd.remark ? utf8Encoder.encode(cmd.remark) : new Uint8Array(0);
-  const entries: Array<[Uint8Array, Uint8Array]> = [];
-  let extLen = 0;
-  for (const [key, value] of Object.entries(cmd.extFields)) {
-    const k = utf8Encoder.encode(key);
-    const v = utf8Encoder.encode(value);
-    if (k.length > 32767)
+  let length = FIXED_LENGTH + 4 + (cmd.remark ? utf8Length(cmd.remark) : 0) + 4;
+  const ext = cmd.extFields;
+  for (const key in ext) {
+    const keyLength = utf8Length(key);
+    if (keyLength > 32767)
       throw new MqError(ResponseCode.SYSTEM_ERROR, "extFields key longer than 32767 bytes");
-    entries.push([k, v]);
-    extLen += 2 + k.length + 4 + v.length;
+    length += 2 + keyLength + 4 + utf8Length(ext[key]!);
   }
-  const out = new Uint8Array(2 + 1 + 2 + 4 + 4 + 4 + remark.length + 4 + extLen);
-  const view = new DataView(out.buffer);
-  let pos = 0;
-  view.setInt16(pos, cmd.code);
-  pos += 2;
-  view.setInt8(pos, languageToByte(cmd.language));
-  pos += 1;
-  view.setInt16(pos, cmd.version);
-  pos += 2;
-  view.setInt32(pos, cmd.opaque);
+  return length;
+}
+
+/**
+ * Writes `cmd`'s ROCKETMQ header at `out[at]`, with `opaque` and `flag` in place of the command's own, and returns
+ * the position after it. The caller made rocketmqHeaderLength(cmd) bytes of room.
+ */
+export function writeRocketmqHeader(
+  cmd: RemotingCommand,
+  opaque: number,
+  flag: number,
+  out: Uint8Array,
+  at: number,
+): number {
+  let pos = at;
+  writeInt16(out, pos, cmd.code);
+  out[pos + 2] = languageToByte(cmd.language);
+  writeInt16(out, pos + 3, cmd.version);
+  writeInt32(out, pos + 5, opaque);
+  writeInt32(out, pos + 9, flag);
+  pos += FIXED_LENGTH;
+  const remark = cmd.remark ?? "";
+  const remarkLength = utf8Length(remark);
+  writeInt32(out, pos, remarkLength);
+  pos = writeString(out, pos + 4, remark, remarkLength);
+  const extAt = pos;
   pos += 4;
-  view.setInt32(pos, cmd.flag);
-  pos += 4;
-  view.setInt32(pos, remark.length);
-  pos += 4;
-  out.set(remark, pos);
-  pos += remark.length;
-  view.setInt32(pos, extLen);
-  pos += 4;
-  for (const [k, v] of entries) {
-    view.setInt16(pos, k.length);
-    pos += 2;
-    out.set(k, pos);
-    pos += k.length;
-    view.setInt32(pos, v.length);
-    pos += 4;
-    out.set(v, pos);
-    pos += v.length;
+  const ext = cmd.extFields;
+  for (const key in ext) {
+    const keyLength = utf8Length(key);
+    writeInt16(out, pos, keyLength);
+    pos = writeString(out, pos + 2, key, keyLength);
+    const value = ext[key]!;
+    const valueLength = utf8Length(value);
+    writeInt32(out, pos, valueLength);
+    pos = writeString(out, pos + 4, value, valueLength);
   }
+  writeInt32(out, extAt, pos - extAt - 4);
+  return pos;
+}
+
+export function encodeRocketmqHeader(cmd: RemotingCommand): Uint8Array {
+  const out = new Uint8Array(rocketmqHeaderLength(cmd));
+  writeRocketmqHeader(cmd, cmd.opaque, cmd.flag, out, 0);
   return out;
 }
 
-export function decodeRocketmqHeader(bytes: Uint8Array): CommandHeader {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  let pos = 0;
-  /** Throws unless `n` more bytes (n >= 0) are there before `limit`. */
-  const need = (n: number, what: string, limit = bytes.length) => {
-    if (n < 0 || pos + n > limit) {
-      throw new RemotingDecodeError("HEADER_MALFORMED", `ROCKETMQ header truncated at ${what}`);
-    }
-  };
-  need(13, "fixed fields");
-  const code = view.getInt16(0);
-  const language = languageFromByte(view.getInt8(2));
-  const version = view.getInt16(3);
-  const opaque = view.getInt32(5);
-  const flag = view.getInt32(9);
-  pos = 13;
+function truncated(what: string): RemotingDecodeError {
+  return new RemotingDecodeError("HEADER_MALFORMED", `ROCKETMQ header truncated at ${what}`);
+}
 
-  need(4, "remark length");
-  const remarkLen = view.getInt32(pos);
+function readInt32(b: Uint8Array, at: number): number {
+  return (b[at]! << 24) | (b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!;
+}
+
+function readInt16(b: Uint8Array, at: number): number {
+  return (((b[at]! << 8) | b[at + 1]!) << 16) >> 16;
+}
+
+function isAscii(b: Uint8Array, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) if (b[i]! >= 0x80) return false;
+  return true;
+}
+
+export function decodeRocketmqHeader(bytes: Uint8Array): CommandHeader {
+  const length = bytes.length;
+  if (length < FIXED_LENGTH) throw truncated("fixed fields");
+  const code = readInt16(bytes, 0);
+  const language = languageFromByte((bytes[2]! << 24) >> 24);
+  const version = readInt16(bytes, 3);
+  const opaque = readInt32(bytes, 5);
+  const flag = readInt32(bytes, 9);
+  let pos = FIXED_LENGTH;
+
+  if (pos + 4 > length) throw truncated("remark length");
+  const remarkLen = readInt32(bytes, pos);
   pos += 4;
-  need(remarkLen, "remark");
+  if (remarkLen < 0 || pos + remarkLen > length) throw truncated("remark");
   const remark = remarkLen > 0 ? utf8Decoder.decode(bytes.subarray(pos, pos + remarkLen)) : undefined;
   pos += remarkLen;
 
-  need(4, "extFields length");
-  const extLen = view.getInt32(pos);
+  if (pos + 4 > length) throw truncated("extFields length");
+  const extLen = readInt32(bytes, pos);
   pos += 4;
-  need(extLen, "extFields");
+  if (extLen < 0 || pos + extLen > length) throw truncated("extFields");
   const extEnd = pos + extLen;
-  const extFields: Record<string, string> = {};
-  while (pos < extEnd) {
-    need(2, "extFields key length", extEnd);
-    const keyLen = view.getInt16(pos);
+  const extFields = isAscii(bytes, pos, extEnd)
+    ? readAsciiExtFields(bytes, pos, extEnd)
+    : readUtf8ExtFields(bytes, pos, extEnd);
+
+  const header: { -readonly [K in keyof CommandHeader]: CommandHeader[K] } = {
+    code,
+    language,
+    version,
+    opaque,
+    flag,
+    extFields,
+  };
+  if (remark !== undefined) header.remark = remark;
+  return header;
+}
+
+/**
+ * The fields' layout, checked: calls `field(keyStart, keyEnd, valueStart, valueEnd)` for each entry of the
+ * extFields area `bytes[start, end)`, throws HEADER_MALFORMED when an entry runs past its end.
+ */
+function forEachExtField(
+  bytes: Uint8Array,
+  start: number,
+  end: number,
+  field: (keyStart: number, keyEnd: number, valueStart: number, valueEnd: number) => void,
+): void {
+  let pos = start;
+  while (pos < end) {
+    if (pos + 2 > end) throw truncated("extFields key length");
+    const keyLen = readInt16(bytes, pos);
     pos += 2;
-    need(keyLen, "extFields key", extEnd);
-    const key = utf8Decoder.decode(bytes.subarray(pos, pos + keyLen));
+    if (keyLen < 0 || pos + keyLen > end) throw truncated("extFields key");
+    const keyStart = pos;
     pos += keyLen;
-    need(4, "extFields value length", extEnd);
-    const valueLen = view.getInt32(pos);
+    if (pos + 4 > end) throw truncated("extFields value length");
+    const valueLen = readInt32(bytes, pos);
     pos += 4;
-    need(valueLen, "extFields value", extEnd);
-    extFields[key] = utf8Decoder.decode(bytes.subarray(pos, pos + valueLen));
+    if (valueLen < 0 || pos + valueLen > end) throw truncated("extFields value");
+    field(keyStart, keyStart + keyLen, pos, pos + valueLen);
     pos += valueLen;
   }
-  return { code, language, version, opaque, flag, ...(remark !== undefined ? { remark } : {}), extFields };
+}
+
+/**
+ * All-ASCII extFields (nearly every header): one native decode of the whole area, then each key and value is a
+ * substring of it (byte offsets are char offsets), one-letter keys come from a table.
+ */
+function readAsciiExtFields(bytes: Uint8Array, start: number, end: number): Record<string, string> {
+  const extFields: Record<string, string> = {};
+  if (start === end) return extFields;
+  const text = utf8Decoder.decode(bytes.subarray(start, end));
+  forEachExtField(bytes, start, end, (keyStart, keyEnd, valueStart, valueEnd) => {
+    const key =
+      keyEnd - keyStart === 1
+        ? ASCII_CHARS[bytes[keyStart]!]!
+        : text.substring(keyStart - start, keyEnd - start);
+    extFields[key] = text.substring(valueStart - start, valueEnd - start);
+  });
+  return extFields;
+}
+
+/** extFields with non-ASCII bytes: each key and value decoded as UTF-8 on its own (bad bytes become U+FFFD). */
+function readUtf8ExtFields(bytes: Uint8Array, start: number, end: number): Record<string, string> {
+  const extFields: Record<string, string> = {};
+  forEachExtField(bytes, start, end, (keyStart, keyEnd, valueStart, valueEnd) => {
+    extFields[utf8Decoder.decode(bytes.subarray(keyStart, keyEnd))] = utf8Decoder.decode(
+      bytes.subarray(valueStart, valueEnd),
+    );
+  });
+  return extFields;
 }
