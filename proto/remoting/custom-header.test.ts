@@ -64,6 +64,34 @@ describe("readHeader", () => {
     expect(readHeader({ extFields: { ...base, queueId: "+7" } }, pullHeader).queueId).toBe(7);
   });
 
+  test("parses integers exactly, refusing what is not a plain decimal", () => {
+    const int = (queueOffset: string) =>
+      readHeader({ extFields: { ...base, queueOffset } }, pullHeader).queueOffset;
+    expect(int("007")).toBe(7);
+    expect(int("-12")).toBe(-12);
+    expect(int("123456789012345")).toBe(123456789012345); // 15 digits, the fast path's longest
+    expect(int("1234567890123456")).toBe(1234567890123456);
+    expect(int("-9007199254740991")).toBe(-(2 ** 53 - 1));
+    for (const bad of ["-", "+", "1e3", " 1", "1 ", "0x10", "١٢", "12a"]) {
+      rejects({ ...base, queueOffset: bad }, `header field "queueOffset" must be a long, got "${bad}"`);
+    }
+  });
+
+  test("reads fields under their wire names and names the field in errors", () => {
+    const schema = { topic: "string", queueId: "int?" } as const;
+    const wire = { topic: "b", queueId: "e" };
+    expect(readHeader({ extFields: { b: "T", e: "2", topic: "ignored" } }, schema, wire)).toEqual({
+      topic: "T",
+      queueId: 2,
+    });
+    expect(() => readHeader({ extFields: { topic: "T" } }, schema, wire)).toThrow(
+      'header field "topic" is missing',
+    );
+    expect(() => readHeader({ extFields: { b: "T", e: "x" } }, schema, wire)).toThrow(
+      'header field "queueId" must be an int, got "x"',
+    );
+  });
+
   test("does not take keys inherited from Object.prototype as present", () => {
     expect(() => readHeader({ extFields: {} }, { toString: "string" })).toThrow(
       'header field "toString" is missing',

@@ -34,9 +34,11 @@ export type HeaderOf<S extends HeaderSchema> = Simplify<RequiredPart<S> & Option
 export function toExtFields(values?: HeaderValues): Record<string, string> {
   const out: Record<string, string> = {};
   if (!values) return out;
-  for (const [key, value] of Object.entries(values)) {
+  for (const key in values) {
+    if (!Object.hasOwn(values, key)) continue;
+    const value = values[key];
     if (value === undefined || value === null) continue;
-    out[key] = String(value);
+    out[key] = typeof value === "string" ? value : String(value);
   }
   return out;
 }
@@ -49,13 +51,29 @@ function invalid(message: string): MqError {
   return new MqError(ResponseCode.INVALID_PARAMETER, message);
 }
 
+/** A decimal integer string's value (NaN when it is not one); short plain digit strings skip the regex. */
+function parseDecimal(raw: string): number {
+  const length = raw.length;
+  if (length === 0 || length > 15) return INTEGER.test(raw) ? Number(raw) : Number.NaN;
+  const negative = raw.charCodeAt(0) === 45; // "-"
+  let i = negative ? 1 : 0;
+  if (i === length) return Number.NaN;
+  let n = 0;
+  for (; i < length; i++) {
+    const d = raw.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return INTEGER.test(raw) ? Number(raw) : Number.NaN;
+    n = n * 10 + d;
+  }
+  return negative ? -n : n;
+}
+
 function parseField(key: string, kind: HeaderFieldKind, raw: string): string | number | boolean {
   switch (kind) {
     case "string":
       return raw;
     case "int":
     case "long": {
-      const n = INTEGER.test(raw) ? Number(raw) : Number.NaN;
+      const n = parseDecimal(raw);
       const ok = kind === "int" ? n >= INT_MIN && n <= INT_MAX : Number.isSafeInteger(n);
       if (!ok)
         throw invalid(`header field "${key}" must be ${kind === "int" ? "an int" : "a long"}, got "${raw}"`);
@@ -73,6 +91,8 @@ function parseField(key: string, kind: HeaderFieldKind, raw: string): string | n
 /**
  * Reads a request family's header from a command's extFields. Throws MqError(INVALID_PARAMETER) naming the key
  * when a required field is missing or a value has the wrong type; keys not in the schema are ignored.
+ * `wireNames` gives the key a field travels under when that is not its name (SEND_MESSAGE_V2's one-letter keys);
+ * errors still name the field.
  * @example
  * const h = readHeader(cmd, { topic: "string", queueId: "int", queueOffset: "long", order: "bool?" });
  * // h: { topic: string; queueId: number; queueOffset: number; order?: boolean }
@@ -80,17 +100,34 @@ function parseField(key: string, kind: HeaderFieldKind, raw: string): string | n
 export function readHeader<const S extends HeaderSchema>(
   cmd: { readonly extFields: Readonly<Record<string, string>> },
   schema: S,
+  wireNames?: Readonly<Partial<Record<keyof S & string, string>>>,
 ): HeaderOf<S> {
+  const ext = cmd.extFields;
   const out: Record<string, string | number | boolean> = {};
-  for (const [key, spec] of Object.entries(schema)) {
-    const optional = spec.endsWith("?");
-    const kind = (optional ? spec.slice(0, -1) : spec) as HeaderFieldKind;
-    const raw = Object.hasOwn(cmd.extFields, key) ? cmd.extFields[key] : undefined;
+  for (const key in schema) {
+    const spec = schema[key]!;
+    const wire = wireNames?.[key] ?? key;
+    const raw = Object.hasOwn(ext, wire) ? ext[wire] : undefined;
+    const optional = spec.charCodeAt(spec.length - 1) === 63; // "?"
     if (raw === undefined) {
       if (!optional) throw invalid(`header field "${key}" is missing`);
       continue;
     }
-    out[key] = parseField(key, kind, raw);
+    out[key] = parseField(key, kindOf(spec), raw);
   }
   return out as HeaderOf<S>;
+}
+
+/** A spec's kind without allocating: the kinds differ in their first letter. */
+function kindOf(spec: HeaderFieldSpec): HeaderFieldKind {
+  switch (spec.charCodeAt(0)) {
+    case 115: // s
+      return "string";
+    case 105: // i
+      return "int";
+    case 108: // l
+      return "long";
+    default:
+      return "bool";
+  }
 }

@@ -47,16 +47,19 @@ export function isOneway(cmd: RemotingCommand): boolean {
  * @example createRequest(RequestCode.GET_ROUTEINFO_BY_TOPIC, { topic: "TopicTest" })
  */
 export function createRequest(code: number, extFields?: HeaderValues, body?: Uint8Array): RemotingCommand {
-  return {
+  const cmd: Mutable<RemotingCommand> = {
     code,
     language: "JAVA",
     version: MQ_VERSION,
     opaque: 0,
     flag: 0,
     extFields: toExtFields(extFields),
-    ...(body ? { body } : {}),
   };
+  if (body) cmd.body = body;
+  return cmd;
 }
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 /** The response to `request`: same opaque and header serialization, RESPONSE flag set. */
 export function createResponse(
@@ -66,17 +69,19 @@ export function createResponse(
   extFields?: HeaderValues,
   body?: Uint8Array,
 ): RemotingCommand {
-  return {
+  // Built by assignment, not spreads: one of these is made per request served.
+  const cmd: Mutable<RemotingCommand> = {
     code,
     language: "JAVA",
     version: MQ_VERSION,
     opaque: request.opaque,
     flag: FLAG_RESPONSE,
-    ...(remark !== undefined ? { remark } : {}),
     extFields: toExtFields(extFields),
-    ...(body ? { body } : {}),
-    ...(request.serializeType ? { serializeType: request.serializeType } : {}),
   };
+  if (remark !== undefined) cmd.remark = remark;
+  if (body) cmd.body = body;
+  if (request.serializeType) cmd.serializeType = request.serializeType;
+  return cmd;
 }
 
 /** The one place a thrown error becomes a response: MqError keeps its code, anything else is SYSTEM_ERROR. */
