@@ -2,7 +2,6 @@ import type { DescMessage, DescMethod, MessageShape } from "@bufbuild/protobuf";
 import { type ConnectRouter, createConnectRouter, type HandlerContext } from "@connectrpc/connect";
 import { MessagingService } from "../proto/v2.ts";
 import { type CallContext, createCallContext } from "./rpc/context.ts";
-import { encodeSendMessageResponse } from "./rpc/send-message-wire.ts";
 import { transportError } from "./status.ts";
 
 type HandlerOf<M> = M extends {
@@ -39,8 +38,6 @@ export type Route =
       kind: "unary";
       method: DescMethod;
       handle: (request: unknown, call: CallContext) => Promise<unknown>;
-      /** A hand-written encoder of the response, behind `room` spare bytes; toBinary otherwise. */
-      encode?: (response: unknown, room: number) => Uint8Array;
     }
   | {
       kind: "server_streaming";
@@ -87,11 +84,6 @@ function guarded(kind: DescMethod["methodKind"], handle: (input: unknown, call: 
   };
 }
 
-// The busiest call's response skips protobuf-es's reflective writer on the native gRPC port.
-const wireEncoders: Record<string, ((response: never, room: number) => Uint8Array) | undefined> = {
-  sendMessage: encodeSendMessageResponse,
-};
-
 /** The single registration point: every MessagingService method, wired for every enabled protocol. */
 export function createRoutes(handlers: MessagingHandlers, options: RoutesOptions): Routes {
   const now = options.now ?? Date.now;
@@ -102,8 +94,7 @@ export function createRoutes(handlers: MessagingHandlers, options: RoutesOptions
   for (const method of MessagingService.methods) {
     const handle = guarded(method.methodKind, byName[method.localName]);
     const path = `/${MessagingService.typeName}/${method.name}`;
-    const encode = wireEncoders[method.localName];
-    grpc.set(path, { kind: method.methodKind, method, handle, ...(encode ? { encode } : {}) } as Route);
+    grpc.set(path, { kind: method.methodKind, method, handle } as Route);
     const call = (ctx: HandlerContext) =>
       createCallContext({
         header: (name) => ctx.requestHeader.get(name),

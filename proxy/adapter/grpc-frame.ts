@@ -14,17 +14,6 @@ export function encodeFrame(message: Uint8Array): Buffer {
   return out;
 }
 
-/** Fills in the header of a message written behind `frameHeaderSize` spare bytes; returns the same buffer. */
-export function sealFrame(frame: Uint8Array): Uint8Array {
-  const length = frame.byteLength - frameHeaderSize;
-  frame[0] = 0;
-  frame[1] = length >>> 24;
-  frame[2] = (length >>> 16) & 0xff;
-  frame[3] = (length >>> 8) & 0xff;
-  frame[4] = length & 0xff;
-  return frame;
-}
-
 /** Why a frame was refused; the server answers with the matching grpc-status. */
 export class FrameError extends Error {
   constructor(
