@@ -6,7 +6,7 @@ import { defaultSocketApi, type SocketApi } from "../../proto/remoting/index.ts"
 import { createAsyncQueue } from "../async-queue.ts";
 import type { Route } from "../routes.ts";
 import { type CallContext, createCallContext } from "../rpc/context.ts";
-import { createFrameDecoder, encodeFrame, FrameError, frameHeaderSize, sealFrame } from "./grpc-frame.ts";
+import { createFrameDecoder, encodeFrame, FrameError } from "./grpc-frame.ts";
 import { H2Connection, type H2Stream, type H2Transport } from "./h2-connection.ts";
 import { encodeHeaderBlock } from "./hpack.ts";
 import { createHuffmanTree, type HuffmanTree } from "./hpack-huffman.ts";
@@ -170,7 +170,8 @@ export class GrpcServer {
         write: (data) => {
           if (socket.destroyed || !socket.writable) return -1;
           if (socket.writableNeedDrain) return 0;
-          socket.write(data);
+          // node:net keeps what it is given; the connection reuses its buffer.
+          socket.write(data.slice());
           return data.byteLength;
         },
         end: () => socket.end(),
@@ -399,13 +400,7 @@ class Call {
     const r = await response;
     if (this.#finished || this.stream.closed) return;
     this.#respondHeaders();
-    const route = this.route;
-    const encode = route.kind === "unary" ? route.encode : undefined;
-    this.stream.write(
-      encode
-        ? sealFrame(encode(r, frameHeaderSize))
-        : encodeFrame(toBinary(route.method.output, r as Message)),
-    );
+    this.stream.write(encodeFrame(toBinary(this.route.method.output, r as Message)));
   }
 
   async #writeAll(responses: AsyncIterable<unknown>): Promise<void> {

@@ -25,7 +25,10 @@ import type { HuffmanTree } from "./hpack-huffman.ts";
  * Its streams carry raw bytes; gRPC framing and statuses are the caller's (grpc-server.ts).
  */
 export interface H2Transport {
-  /** Writes what it can now: bytes accepted (possibly fewer than given), or -1 once the socket is closed. */
+  /**
+   * Writes what it can now: bytes accepted (possibly fewer than given), or -1 once the socket is closed. `data`
+   * is the connection's reused output buffer: a transport that keeps bytes for later must copy them.
+   */
   write(data: Uint8Array): number;
   end(): void;
 }
@@ -116,7 +119,10 @@ export class H2Stream {
   drained(): Promise<void> {
     if (this.closed || this.queuedBytes + this.connection.backlog < this.connection.highWaterMark)
       return Promise.resolve();
-    return new Promise((resolve) => this.drainWaiters.push(resolve));
+    return new Promise((resolve) => {
+      this.drainWaiters.push(resolve);
+      this.connection.waitDrain(this);
+    });
   }
 
   /**
@@ -138,6 +144,11 @@ export class H2Stream {
 }
 
 const MAX_STREAM_ID = 2 ** 31 - 1;
+/** Output is written once it reaches this size, else at the end of the event-loop turn. */
+const FLUSH_AT = 256 * 1024;
+const OUT_INITIAL_SIZE = 64 * 1024;
+/** After a write, an output buffer grown past this is dropped for a fresh one. */
+const OUT_KEEP_SIZE = 1024 * 1024;
 
 export class H2Connection {
   readonly highWaterMark: number;
@@ -157,8 +168,11 @@ export class H2Connection {
   #connSendWindow = DEFAULT_WINDOW_SIZE;
   #connRecvWindow: number;
   #connRecvUnacked = 0;
-  #out: Uint8Array[] = [];
+  /** Frames of this turn, written in place (header and payload) and reused after each write. */
+  #out: Uint8Array = new Uint8Array(OUT_INITIAL_SIZE);
   #outBytes = 0;
+  /** Streams with someone waiting in `drained()`. */
+  readonly #waiting = new Set<H2Stream>();
   #unwritten: Uint8Array | undefined;
   #flushScheduled = false;
   #goingAway = false;
@@ -280,6 +294,11 @@ export class H2Connection {
     this.#dead = true;
     this.#transport.end();
     this.#abortAll();
+  }
+
+  /** @internal */
+  waitDrain(stream: H2Stream): void {
+    this.#waiting.add(stream);
   }
 
   /** @internal */
@@ -590,6 +609,7 @@ export class H2Connection {
     stream.closed = true;
     this.#streams.delete(stream.id);
     this.#blocked.delete(stream);
+    this.#waiting.delete(stream);
     if (stream.drainWaiters.length > 0) for (const w of stream.drainWaiters.splice(0)) w();
     if (aborted) stream.onAbort?.();
     this.#checkIdle();
@@ -618,17 +638,37 @@ export class H2Connection {
   }
 
   #frameOut(type: number, flags: number, streamId: number, payload: Uint8Array | undefined): void {
-    const header = new Uint8Array(FRAME_HEADER_SIZE);
-    writeFrameHeader(header, 0, payload?.byteLength ?? 0, type, flags, streamId);
-    this.#queue(header);
-    if (payload && payload.byteLength > 0) this.#queue(payload);
+    if (this.#dead) return;
+    const length = payload?.byteLength ?? 0;
+    const at = this.#reserve(FRAME_HEADER_SIZE + length);
+    writeFrameHeader(this.#out, at, length, type, flags, streamId);
+    if (payload && length > 0) this.#out.set(payload, at + FRAME_HEADER_SIZE);
+    this.#queued();
   }
 
+  /** Queues a whole encoded frame. */
   #queue(bytes: Uint8Array): void {
     if (this.#dead) return;
-    this.#out.push(bytes);
-    this.#outBytes += bytes.byteLength;
-    if (this.#outBytes >= 256 * 1024) this.#flush();
+    this.#out.set(bytes, this.#reserve(bytes.byteLength));
+    this.#queued();
+  }
+
+  /** Room for `n` more bytes in the output buffer; returns where they go. */
+  #reserve(n: number): number {
+    const at = this.#outBytes;
+    if (at + n > this.#out.byteLength) {
+      let size = this.#out.byteLength * 2;
+      while (size < at + n) size *= 2;
+      const grown = new Uint8Array(size);
+      grown.set(this.#out.subarray(0, at));
+      this.#out = grown;
+    }
+    this.#outBytes = at + n;
+    return at;
+  }
+
+  #queued(): void {
+    if (this.#outBytes >= FLUSH_AT) this.#flush();
     else if (!this.#flushScheduled) {
       this.#flushScheduled = true;
       setImmediate(() => {
@@ -649,30 +689,24 @@ export class H2Connection {
       this.#unwritten = undefined;
     }
     if (this.#outBytes > 0) {
-      const parts = this.#out;
-      let bytes: Uint8Array;
-      if (parts.length === 1) bytes = parts[0];
-      else {
-        bytes = new Uint8Array(this.#outBytes);
-        let at = 0;
-        for (const p of parts) {
-          bytes.set(p, at);
-          at += p.byteLength;
-        }
-      }
-      this.#out = [];
+      const length = this.#outBytes;
       this.#outBytes = 0;
-      const n = this.#transport.write(bytes);
-      if (n >= 0 && n < bytes.byteLength) this.#unwritten = bytes.subarray(n);
+      const n = this.#transport.write(this.#out.subarray(0, length));
+      // The buffer is reused: what the socket did not take is copied out.
+      if (n >= 0 && n < length) this.#unwritten = this.#out.slice(n, length);
+      // A burst may have grown the buffer far; a long-lived connection does not keep it.
+      if (this.#out.byteLength > OUT_KEEP_SIZE) this.#out = new Uint8Array(OUT_INITIAL_SIZE);
     }
     this.#wakeDrainWaiters();
   }
 
   #wakeDrainWaiters(): void {
-    if (this.backlog >= this.highWaterMark) return;
-    for (const s of this.#streams.values())
-      if (s.drainWaiters.length > 0 && s.queuedBytes + this.backlog < this.highWaterMark)
+    if (this.#waiting.size === 0 || this.backlog >= this.highWaterMark) return;
+    for (const s of [...this.#waiting])
+      if (s.queuedBytes + this.backlog < this.highWaterMark) {
+        this.#waiting.delete(s);
         for (const w of s.drainWaiters.splice(0)) w();
+      }
   }
 }
 
