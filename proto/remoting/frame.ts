@@ -7,7 +7,7 @@ import { SerializeType } from "./remoting-command.ts";
 import {
   canEncodeRocketmqHeader,
   decodeRocketmqHeader,
-  rocketmqHeaderLength,
+  rocketmqHeaderBound,
   writeRocketmqHeader,
 } from "./rocketmq-header.ts";
 
@@ -42,14 +42,15 @@ export function encodeFrameAs(
   const body = cmd.body;
   const bodyLength = body?.length ?? 0;
   if (type === "ROCKETMQ") {
-    // Straight into the frame: no header buffer to copy.
-    const headerLength = rocketmqHeaderLength(cmd);
+    // Straight into the frame (no header buffer to copy), sized for the worst case and cut to what was used.
+    const bound = rocketmqHeaderBound(cmd);
+    const out = new Uint8Array(8 + bound + bodyLength);
+    const headerEnd = writeRocketmqHeader(cmd, opaque, flag, out, 8);
+    const headerLength = headerEnd - 8;
     checkHeaderLength(headerLength);
-    const out = new Uint8Array(8 + headerLength + bodyLength);
     writeFramePrefix(out, 4 + headerLength + bodyLength, SerializeType.ROCKETMQ, headerLength);
-    writeRocketmqHeader(cmd, opaque, flag, out, 8);
-    if (body) out.set(body, 8 + headerLength);
-    return out;
+    if (body) out.set(body, headerEnd);
+    return headerLength === bound ? out : out.subarray(0, headerEnd + bodyLength);
   }
   const header = encodeJsonHeader(cmd, opaque, flag);
   checkHeaderLength(header.length);

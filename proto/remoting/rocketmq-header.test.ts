@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { RequestCode } from "../request-code.ts";
 import { RemotingDecodeError } from "./decode-error.ts";
 import { createRequest, type RemotingCommand } from "./remoting-command.ts";
-import { decodeRocketmqHeader, encodeRocketmqHeader, rocketmqHeaderLength } from "./rocketmq-header.ts";
+import { decodeRocketmqHeader, encodeRocketmqHeader, rocketmqHeaderBound } from "./rocketmq-header.ts";
 
 const utf8 = new TextEncoder();
 
@@ -89,7 +89,7 @@ describe("ROCKETMQ header codec", () => {
         const cmd = command(ext, remark);
         const bytes = encodeRocketmqHeader(cmd);
         expect(bytes).toEqual(referenceHeader(cmd));
-        expect(rocketmqHeaderLength(cmd)).toBe(bytes.length);
+        expect(rocketmqHeaderBound(cmd)).toBeGreaterThanOrEqual(bytes.length);
         const back = decodeRocketmqHeader(bytes);
         expect(back.extFields).toEqual(ext);
         expect(back.remark).toBe(remark || undefined);
@@ -102,6 +102,14 @@ describe("ROCKETMQ header codec", () => {
     const cmd = command({ k: "a\ud800b" });
     expect(encodeRocketmqHeader(cmd)).toEqual(referenceHeader(cmd));
     expect(decodeRocketmqHeader(encodeRocketmqHeader(cmd)).extFields).toEqual({ k: "a\ufffdb" });
+  });
+
+  test("refuses a key over 32767 bytes and codes that do not fit int16", () => {
+    expect(encodeRocketmqHeader(command({ ["k".repeat(32767)]: "v" })).length).toBeGreaterThan(32767);
+    expect(() => encodeRocketmqHeader(command({ ["é".repeat(16384)]: "v" }))).toThrow(
+      "extFields key longer than 32767 bytes",
+    );
+    expect(() => encodeRocketmqHeader({ ...command({}), code: 200050 })).toThrow("does not fit");
   });
 
   test("reads invalid UTF-8 as U+FFFD in keys and values, one-byte keys included", () => {

@@ -35,23 +35,17 @@ export function canEncodeRocketmqHeader(cmd: RemotingCommand): boolean {
   return fitsInt16(cmd.code) && fitsInt16(cmd.version);
 }
 
-/** UTF-8 length of `s` when it is all ASCII (the usual case), else -1. */
-function asciiLength(s: string): number {
-  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) >= 0x80) return -1;
-  return s.length;
-}
-
-function utf8Length(s: string): number {
-  const n = asciiLength(s);
-  return n >= 0 ? n : utf8Encoder.encode(s).length;
-}
-
-/** Writes `s` (UTF-8) at `out[at]` and returns the position after it; `length` is utf8Length(s). */
-function writeString(out: Uint8Array, at: number, s: string, length: number): number {
-  if (length === s.length) {
-    for (let i = 0; i < length; i++) out[at + i] = s.charCodeAt(i);
-  } else {
-    utf8Encoder.encodeInto(s, out.subarray(at, at + length));
+/**
+ * Writes `s` as UTF-8 at `out[at]` and returns the position after it. ASCII (the usual case) is copied char by
+ * char; anything else goes through TextEncoder (a lone surrogate becomes U+FFFD). `out` has 3 bytes per UTF-16
+ * unit of room, UTF-8's worst case.
+ */
+function writeString(out: Uint8Array, at: number, s: string): number {
+  const length = s.length;
+  for (let i = 0; i < length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0x80) return at + utf8Encoder.encodeInto(s, out.subarray(at)).written;
+    out[at + i] = c;
   }
   return at + length;
 }
@@ -68,25 +62,28 @@ function writeInt32(out: Uint8Array, at: number, v: number): void {
   out[at + 3] = v;
 }
 
-/** Byte length of `cmd`'s ROCKETMQ header. Throws MqError when it cannot be encoded (int16 code, long key). */
-export function rocketmqHeaderLength(cmd: RemotingCommand): number {
+/**
+ * Room enough for `cmd`'s ROCKETMQ header (UTF-8's worst case of 3 bytes per UTF-16 unit; writeRocketmqHeader
+ * says how much it used). Throws MqError when the code or version does not fit int16.
+ */
+export function rocketmqHeaderBound(cmd: RemotingCommand): number {
   if (!canEncodeRocketmqHeader(cmd)) {
     throw new MqError(ResponseCode.SYSTEM_ERROR, `code ${cmd.code} does not fit a ROCKETMQ header (int16)`);
   }
-  let length = FIXED_LENGTH + 4 + (cmd.remark ? utf8Length(cmd.remark) : 0) + 4;
+  let units = cmd.remark?.length ?? 0;
+  let entries = 0;
   const ext = cmd.extFields;
   for (const key in ext) {
-    const keyLength = utf8Length(key);
-    if (keyLength > 32767)
-      throw new MqError(ResponseCode.SYSTEM_ERROR, "extFields key longer than 32767 bytes");
-    length += 2 + keyLength + 4 + utf8Length(ext[key]!);
+    units += key.length + ext[key]!.length;
+    entries++;
   }
-  return length;
+  return FIXED_LENGTH + 4 + 4 + entries * 6 + units * 3;
 }
 
 /**
  * Writes `cmd`'s ROCKETMQ header at `out[at]`, with `opaque` and `flag` in place of the command's own, and returns
- * the position after it. The caller made rocketmqHeaderLength(cmd) bytes of room.
+ * the position after it. The caller made rocketmqHeaderBound(cmd) bytes of room. Throws MqError on a key over
+ * 32767 bytes (its length is an int16).
  */
 export function writeRocketmqHeader(
   cmd: RemotingCommand,
@@ -102,30 +99,27 @@ export function writeRocketmqHeader(
   writeInt32(out, pos + 5, opaque);
   writeInt32(out, pos + 9, flag);
   pos += FIXED_LENGTH;
-  const remark = cmd.remark ?? "";
-  const remarkLength = utf8Length(remark);
-  writeInt32(out, pos, remarkLength);
-  pos = writeString(out, pos + 4, remark, remarkLength);
-  const extAt = pos;
-  pos += 4;
+  const remarkEnd = writeString(out, pos + 4, cmd.remark ?? "");
+  writeInt32(out, pos, remarkEnd - pos - 4);
+  const extAt = remarkEnd;
+  pos = extAt + 4;
   const ext = cmd.extFields;
   for (const key in ext) {
-    const keyLength = utf8Length(key);
-    writeInt16(out, pos, keyLength);
-    pos = writeString(out, pos + 2, key, keyLength);
-    const value = ext[key]!;
-    const valueLength = utf8Length(value);
-    writeInt32(out, pos, valueLength);
-    pos = writeString(out, pos + 4, value, valueLength);
+    const keyEnd = writeString(out, pos + 2, key);
+    if (keyEnd - pos - 2 > 32767)
+      throw new MqError(ResponseCode.SYSTEM_ERROR, "extFields key longer than 32767 bytes");
+    writeInt16(out, pos, keyEnd - pos - 2);
+    const valueEnd = writeString(out, keyEnd + 4, ext[key]!);
+    writeInt32(out, keyEnd, valueEnd - keyEnd - 4);
+    pos = valueEnd;
   }
   writeInt32(out, extAt, pos - extAt - 4);
   return pos;
 }
 
 export function encodeRocketmqHeader(cmd: RemotingCommand): Uint8Array {
-  const out = new Uint8Array(rocketmqHeaderLength(cmd));
-  writeRocketmqHeader(cmd, cmd.opaque, cmd.flag, out, 0);
-  return out;
+  const out = new Uint8Array(rocketmqHeaderBound(cmd));
+  return out.subarray(0, writeRocketmqHeader(cmd, cmd.opaque, cmd.flag, out, 0));
 }
 
 function truncated(what: string): RemotingDecodeError {
@@ -166,10 +160,7 @@ export function decodeRocketmqHeader(bytes: Uint8Array): CommandHeader {
   const extLen = readInt32(bytes, pos);
   pos += 4;
   if (extLen < 0 || pos + extLen > length) throw truncated("extFields");
-  const extEnd = pos + extLen;
-  const extFields = isAscii(bytes, pos, extEnd)
-    ? readAsciiExtFields(bytes, pos, extEnd)
-    : readUtf8ExtFields(bytes, pos, extEnd);
+  const extFields = readExtFields(bytes, pos, pos + extLen);
 
   const header: { -readonly [K in keyof CommandHeader]: CommandHeader[K] } = {
     code,
@@ -184,15 +175,15 @@ export function decodeRocketmqHeader(bytes: Uint8Array): CommandHeader {
 }
 
 /**
- * The fields' layout, checked: calls `field(keyStart, keyEnd, valueStart, valueEnd)` for each entry of the
- * extFields area `bytes[start, end)`, throws HEADER_MALFORMED when an entry runs past its end.
+ * Reads the extFields area `bytes[start, end)`; throws HEADER_MALFORMED when an entry runs past its end. All-ASCII
+ * areas (nearly every header) take one native decode of the whole area, each key and value then is a substring
+ * of it (byte offsets are char offsets) and one-letter keys come from a table. An area with other bytes has each
+ * key and value decoded as UTF-8 on its own (invalid bytes become U+FFFD).
  */
-function forEachExtField(
-  bytes: Uint8Array,
-  start: number,
-  end: number,
-  field: (keyStart: number, keyEnd: number, valueStart: number, valueEnd: number) => void,
-): void {
+function readExtFields(bytes: Uint8Array, start: number, end: number): Record<string, string> {
+  const extFields: Record<string, string> = {};
+  if (start === end) return extFields;
+  const text = isAscii(bytes, start, end) ? utf8Decoder.decode(bytes.subarray(start, end)) : undefined;
   let pos = start;
   while (pos < end) {
     if (pos + 2 > end) throw truncated("extFields key length");
@@ -205,36 +196,15 @@ function forEachExtField(
     const valueLen = readInt32(bytes, pos);
     pos += 4;
     if (valueLen < 0 || pos + valueLen > end) throw truncated("extFields value");
-    field(keyStart, keyStart + keyLen, pos, pos + valueLen);
+    if (text !== undefined) {
+      const key =
+        keyLen === 1 ? ASCII_CHARS[bytes[keyStart]!]! : text.substring(keyStart - start, pos - 4 - start);
+      extFields[key] = text.substring(pos - start, pos + valueLen - start);
+    } else {
+      const key = utf8Decoder.decode(bytes.subarray(keyStart, keyStart + keyLen));
+      extFields[key] = utf8Decoder.decode(bytes.subarray(pos, pos + valueLen));
+    }
     pos += valueLen;
   }
-}
-
-/**
- * All-ASCII extFields (nearly every header): one native decode of the whole area, then each key and value is a
- * substring of it (byte offsets are char offsets), one-letter keys come from a table.
- */
-function readAsciiExtFields(bytes: Uint8Array, start: number, end: number): Record<string, string> {
-  const extFields: Record<string, string> = {};
-  if (start === end) return extFields;
-  const text = utf8Decoder.decode(bytes.subarray(start, end));
-  forEachExtField(bytes, start, end, (keyStart, keyEnd, valueStart, valueEnd) => {
-    const key =
-      keyEnd - keyStart === 1
-        ? ASCII_CHARS[bytes[keyStart]!]!
-        : text.substring(keyStart - start, keyEnd - start);
-    extFields[key] = text.substring(valueStart - start, valueEnd - start);
-  });
-  return extFields;
-}
-
-/** extFields with non-ASCII bytes: each key and value decoded as UTF-8 on its own (bad bytes become U+FFFD). */
-function readUtf8ExtFields(bytes: Uint8Array, start: number, end: number): Record<string, string> {
-  const extFields: Record<string, string> = {};
-  forEachExtField(bytes, start, end, (keyStart, keyEnd, valueStart, valueEnd) => {
-    extFields[utf8Decoder.decode(bytes.subarray(keyStart, keyEnd))] = utf8Decoder.decode(
-      bytes.subarray(valueStart, valueEnd),
-    );
-  });
   return extFields;
 }
