@@ -11,6 +11,7 @@ const MAPPED_V4 = /^\[::ffff:(\d+\.\d+\.\d+\.\d+)\]:(\d+)$/i;
 
 /** A peer address as records store it: IPv4-mapped IPv6 peers become plain IPv4 (old clients decode IPv4 only). */
 export function bornHostOf(remoteAddress: string): string {
+  if (remoteAddress.charCodeAt(0) !== 91) return remoteAddress; // not "[": plain IPv4 (every send asks)
   const m = MAPPED_V4.exec(remoteAddress);
   return m ? `${m[1]}:${m[2]}` : remoteAddress;
 }

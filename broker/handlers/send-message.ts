@@ -23,53 +23,46 @@ const sendHeader = {
   maxReconsumeTimes: "int?",
 } as const;
 
-const V2_NAMES: Record<string, string> = {
-  a: "producerGroup",
-  b: "topic",
-  c: "defaultTopic",
-  d: "defaultTopicQueueNums",
-  e: "queueId",
-  f: "sysFlag",
-  g: "bornTimestamp",
-  h: "flag",
-  i: "properties",
-  j: "reconsumeTimes",
-  k: "unitMode",
-  l: "maxReconsumeTimes",
-  m: "batch",
-  n: "brokerName",
-};
+/** SEND_MESSAGE_V2 (SendMessageRequestHeaderV2) carries the same fields under one-letter keys. */
+const V2_WIRE_NAMES = {
+  producerGroup: "a",
+  topic: "b",
+  defaultTopic: "c",
+  defaultTopicQueueNums: "d",
+  queueId: "e",
+  sysFlag: "f",
+  bornTimestamp: "g",
+  flag: "h",
+  properties: "i",
+  reconsumeTimes: "j",
+  unitMode: "k",
+  maxReconsumeTimes: "l",
+  batch: "m",
+} as const;
 
 function readSendHeader(cmd: RemotingCommand, v2: boolean) {
-  if (!v2) return readHeader(cmd, sendHeader);
-  const ext = cmd.extFields;
-  const extFields: Record<string, string> = {};
-  for (const short in V2_NAMES) {
-    const value = ext[short];
-    if (value !== undefined) extFields[V2_NAMES[short]!] = value;
-  }
-  return readHeader({ extFields }, sendHeader);
+  return v2 ? readHeader(cmd, sendHeader, V2_WIRE_NAMES) : readHeader(cmd, sendHeader);
 }
 
 function optionsOf(h: ReturnType<typeof readSendHeader>): SendOptions {
-  return {
-    producerGroup: h.producerGroup,
-    ...(h.maxReconsumeTimes !== undefined ? { maxReconsumeTimes: h.maxReconsumeTimes } : {}),
-    ...(h.defaultTopicQueueNums !== undefined ? { defaultTopicQueueNums: h.defaultTopicQueueNums } : {}),
-  };
+  const options: SendOptions = { producerGroup: h.producerGroup };
+  if (h.maxReconsumeTimes !== undefined) options.maxReconsumeTimes = h.maxReconsumeTimes;
+  if (h.defaultTopicQueueNums !== undefined) options.defaultTopicQueueNums = h.defaultTopicQueueNums;
+  return options;
 }
 
 /** SendMessageResponseHeader plus the region/trace fields Java brokers add. */
 function sendResponse(request: RemotingCommand, results: SendResult[]): RemotingCommand {
   const first = results[0]!;
-  return ok(request, {
-    msgId: results.map((r) => r.msgId).join(","),
+  const header: Record<string, string | number> = {
+    msgId: results.length === 1 ? first.msgId : results.map((r) => r.msgId).join(","),
     queueId: first.queueId,
     queueOffset: first.queueOffset,
-    ...(first.recallHandle ? { recallHandle: first.recallHandle } : {}),
-    [MessageConst.PROPERTY_MSG_REGION]: "DefaultRegion",
-    [MessageConst.PROPERTY_TRACE_SWITCH]: "true",
-  });
+  };
+  if (first.recallHandle) header.recallHandle = first.recallHandle;
+  header[MessageConst.PROPERTY_MSG_REGION] = "DefaultRegion";
+  header[MessageConst.PROPERTY_TRACE_SWITCH] = "true";
+  return ok(request, header);
 }
 
 export interface SendHandlerDeps {
