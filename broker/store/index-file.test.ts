@@ -3,6 +3,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { javaStringHashCode } from "../../proto/message/index.ts";
 import { IndexFile, indexFileSize, indexKeyHash, positiveKeyHash } from "./index-file.ts";
+import { openNativeIo } from "./native-io.ts";
 import { removeDir, tempDir } from "./testdata/fixture.ts";
 
 const dirs: string[] = [];
@@ -87,5 +88,26 @@ describe("IndexFile", () => {
     expect(reopened.indexCount).toBe(7);
     expect(IndexFile.open(f.path, f.name, 4, 64)).toBeNull(); // options changed
     reopened.close();
+  });
+
+  test("with populateWrite (pages mapped writable ahead) every entry is stored and read back, also after reopening", async () => {
+    const io = openNativeIo();
+    const dir = tempDir("idx");
+    dirs.push(dir);
+    const name = "20260101000000000";
+    const entries = 120_000; // 2.4 MB of entries: more than one populate-ahead chunk
+    const f = IndexFile.create(path.join(dir, name), name, 1000, entries, io.populateWrite);
+    for (let i = 1; i < entries; i++) expect(f.putKey(k(`key-${i}`), i * 10, T0 + i)).toBe(true);
+    expect(f.putKey(k("one-too-many"), 1, T0)).toBe(false);
+    await f.flush();
+    f.close();
+    const g = IndexFile.open(path.join(dir, name), name, 1000, entries, io.populateWrite)!;
+    expect(g.indexCount).toBe(entries);
+    for (const i of [1, 52_000, 52_500, 104_900, entries - 1]) {
+      const found: number[] = [];
+      g.selectPhyOffsets(found, k(`key-${i}`), 64, 0, Number.MAX_SAFE_INTEGER);
+      expect(found).toContain(i * 10);
+    }
+    g.close();
   });
 });

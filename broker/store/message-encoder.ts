@@ -80,13 +80,21 @@ export function createMessageEncoder(o: MessageEncoderOptions): MessageEncoder {
     body: new Uint8Array(0),
   };
 
-  const bornHostOf = (text: string): SocketAddress => {
+  // Most puts carry no born host, or the same one as the put before: those skip the Map.
+  const defaultBornHost = parseSocketAddress(DEFAULT_BORN_HOST);
+  let lastBornText = DEFAULT_BORN_HOST;
+  let lastBornHost = defaultBornHost;
+  const bornHostOf = (text: string | undefined): SocketAddress => {
+    if (text === undefined) return defaultBornHost;
+    if (text === lastBornText) return lastBornHost;
     let addr = bornHosts.get(text);
     if (!addr) {
       addr = parseSocketAddress(text);
       if (bornHosts.size >= 4096) bornHosts.clear();
       bornHosts.set(text, addr);
     }
+    lastBornText = text;
+    lastBornHost = addr;
     return addr;
   };
 
@@ -127,7 +135,7 @@ export function createMessageEncoder(o: MessageEncoderOptions): MessageEncoder {
       if (propertiesLength > MAX_PROPERTIES_BYTES) {
         throw illegal(`properties take ${propertiesLength} bytes, more than ${MAX_PROPERTIES_BYTES}`);
       }
-      const bornHost = bornHostOf(input.bornHost ?? DEFAULT_BORN_HOST);
+      const bornHost = bornHostOf(input.bornHost);
       const size = messageRecordSize(
         body.length,
         entry.bytes.length,

@@ -4,6 +4,7 @@ import { MqError } from "../../proto/error.ts";
 import { getTransactionValue, MessageConst, MessageSysFlag } from "../../proto/message/index.ts";
 import { ResponseCode } from "../../proto/response-code.ts";
 import { IndexFile, indexFileSize, indexKeyHash, indexKeyHashWith } from "./index-file.ts";
+import type { PopulateWrite } from "./native-io.ts";
 
 /** The active IndexFile and its entry count, as recorded in the checkpoint. */
 export interface IndexState {
@@ -16,6 +17,8 @@ export interface MessageIndexOptions {
   hashSlotNum: number;
   indexNum: number;
   clock: () => number;
+  /** Maps new index pages writable ahead of use (native-io.ts); null: they fault in on first touch. */
+  populateWrite?: PopulateWrite | null;
 }
 
 const FILE_NAME = /^\d{17}$/;
@@ -49,7 +52,13 @@ export class MessageIndex {
         fs.rmSync(filePath);
         continue;
       }
-      const file = IndexFile.open(filePath, names[i]!, this.o.hashSlotNum, this.o.indexNum);
+      const file = IndexFile.open(
+        filePath,
+        names[i]!,
+        this.o.hashSlotNum,
+        this.o.indexNum,
+        this.o.populateWrite ?? null,
+      );
       if (!file) {
         throw new MqError(
           ResponseCode.SYSTEM_ERROR,
@@ -170,7 +179,13 @@ export class MessageIndex {
       t = parseTimeName(lastName) + 1;
       name = timeName(t);
     }
-    const file = IndexFile.create(path.join(this.o.dir, name), name, this.o.hashSlotNum, this.o.indexNum);
+    const file = IndexFile.create(
+      path.join(this.o.dir, name),
+      name,
+      this.o.hashSlotNum,
+      this.o.indexNum,
+      this.o.populateWrite ?? null,
+    );
     this.files.push(file);
     this.dirty.add(file);
     return file;

@@ -72,6 +72,28 @@ describe("MessageStore put and get", () => {
     expect(store.maxPhysicalOffset).toBe(kept.commitLogOffset + kept.wroteBytes);
   });
 
+  test("a batch mixing topics and born hosts (given, repeated, absent, IPv6) stores each message's own", async () => {
+    const { store } = await newStore();
+    const hosts = [
+      "10.0.0.1:1",
+      "10.0.0.1:1",
+      undefined,
+      "[0:0:0:0:0:0:0:1]:9",
+      "10.0.0.2:2",
+      undefined,
+      "10.0.0.1:1",
+    ];
+    const topics = ["TopicA", "TopicA", "TopicB", "TopicA", "TopicB", "TopicB", "TopicA"];
+    const put = await store.putMessages(
+      hosts.map((bornHost, i) => ({ topic: topics[i]!, queueId: 0, body: bodyOf(i), bornHost })),
+    );
+    expect(put.map((r) => r.queueOffset)).toEqual([0, 1, 0, 2, 1, 2, 3]);
+    for (let i = 0; i < hosts.length; i++) {
+      const m = store.lookMessageByOffset(put[i]!.commitLogOffset)!;
+      expect([m.topic, m.bornHost, m.body]).toEqual([topics[i], hosts[i] ?? "127.0.0.1:0", bodyOf(i)]);
+    }
+  });
+
   test("getMessages returns every field decoded, the exact raw record, and follows RocketMQ's statuses", async () => {
     const { store } = await newStore({ clock: () => 1_700_000_000_000 });
     const put = await store.putMessage({

@@ -105,13 +105,15 @@ export class MessageStore {
     });
     const maxRecordSize = messageRecordSize(o.maxMessageSize, MAX_TOPIC_LENGTH, MAX_PROPERTIES_BYTES, 16, 16);
     const sync = o.flushDiskType === "SYNC_FLUSH";
+    const io = openNativeIo();
     this.commitLog = new CommitLog({
       dir: path.join(this.root, "commitlog"),
       segmentSize: o.commitLogSegmentSize,
       writeBufferSize: o.writeBufferSize,
       maxRecordSize,
       writeBufferCount: o.writeBufferCount,
-      ...openNativeIo(),
+      preallocate: io.preallocate,
+      willNeed: io.willNeed,
       syncWrites: sync,
       events: {
         onWritten: (offset) => {
@@ -133,6 +135,7 @@ export class MessageStore {
           hashSlotNum: o.maxHashSlotNum,
           indexNum: o.maxIndexNum,
           clock: o.clock,
+          populateWrite: io.populateWrite,
         })
       : null;
   }

@@ -1,4 +1,4 @@
-import { dlopen, FFIType } from "bun:ffi";
+import { dlopen, FFIType, ptr } from "bun:ffi";
 
 /** Reserves `length` bytes at `offset` of an open file (size grows to cover them). */
 export type Preallocate = (fd: number, offset: number, length: number) => void;
@@ -6,27 +6,38 @@ export type Preallocate = (fd: number, offset: number, length: number) => void;
 /** Asks the kernel to start reading `length` bytes at `offset` into the page cache (returns at once). */
 export type WillNeed = (fd: number, offset: number, length: number) => void;
 
+/**
+ * Maps `length` bytes at `offset` of a shared file mapping writable in one call (madvise MADV_POPULATE_WRITE),
+ * instead of a read fault and then a write fault per page on first touch. Only a hint: failures are ignored.
+ */
+export type PopulateWrite = (mapping: Uint8Array, offset: number, length: number) => void;
+
 export interface NativeIo {
   /** fallocate(2); null where unavailable (callers fall back to ftruncate, a sparse file). */
   preallocate: Preallocate | null;
   /** posix_fadvise(POSIX_FADV_WILLNEED); null where unavailable. */
   willNeed: WillNeed | null;
+  /** madvise(MADV_POPULATE_WRITE) (Linux 5.14+); null where unavailable. */
+  populateWrite: PopulateWrite | null;
 }
 
 const POSIX_FADV_WILLNEED = 3;
+const MADV_POPULATE_WRITE = 23;
+const PAGE = 4096;
 
 /**
  * The two libc calls Node's fs lacks, through bun:ffi. Preallocated extents read as zeros, like a sparse file, but
  * appends into them skip block allocation; WILLNEED lets recovery read ahead while it parses (docs/storage.md).
  */
 export function openNativeIo(): NativeIo {
-  if (process.platform !== "linux") return { preallocate: null, willNeed: null };
+  if (process.platform !== "linux") return { preallocate: null, willNeed: null, populateWrite: null };
   try {
     const libc = dlopen("libc.so.6", {
       fallocate: { args: [FFIType.i32, FFIType.i32, FFIType.i64, FFIType.i64], returns: FFIType.i32 },
       posix_fadvise: { args: [FFIType.i32, FFIType.i64, FFIType.i64, FFIType.i32], returns: FFIType.i32 },
+      madvise: { args: [FFIType.ptr, FFIType.u64, FFIType.i32], returns: FFIType.i32 },
     });
-    const { fallocate, posix_fadvise } = libc.symbols;
+    const { fallocate, posix_fadvise, madvise } = libc.symbols;
     return {
       preallocate: (fd, offset, length) => {
         if (fallocate(fd, 0, offset, length) !== 0) throw new Error(`fallocate(${offset}, ${length}) failed`);
@@ -34,8 +45,14 @@ export function openNativeIo(): NativeIo {
       willNeed: (fd, offset, length) => {
         posix_fadvise(fd, offset, length, POSIX_FADV_WILLNEED); // only a hint: its result does not matter
       },
+      populateWrite: (mapping, offset, length) => {
+        // madvise wants a page-aligned start; mappings start on a page.
+        const from = Math.max(0, Math.floor(offset / PAGE) * PAGE);
+        const to = Math.min(mapping.byteLength - (mapping.byteOffset % PAGE), offset + length);
+        if (to > from) madvise(ptr(mapping) + from, to - from, MADV_POPULATE_WRITE); // a hint, as above
+      },
     };
   } catch {
-    return { preallocate: null, willNeed: null };
+    return { preallocate: null, willNeed: null, populateWrite: null };
   }
 }

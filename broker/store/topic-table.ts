@@ -55,9 +55,18 @@ export function createTopicTable(): TopicTable {
     }
     return e;
   };
+  // The last topic put: a batch (or a busy producer) names the same topic again and again, and `===` on the same
+  // string is cheaper than a Map lookup. Cleared when a topic is deleted.
+  let lastTopic: string | null = null;
+  let lastEntry: TopicEntry | null = null;
   const entry = (topic: string): TopicEntry => {
+    if (topic === lastTopic) return lastEntry!;
     const known = topics.get(topic);
-    if (known?.valid) return known;
+    if (known?.valid) {
+      lastTopic = topic;
+      lastEntry = known;
+      return known;
+    }
     if (typeof topic !== "string" || topic.length > MAX_TOPIC_LENGTH || !TOPIC_PATTERN.test(topic)) {
       throw new MqError(
         ResponseCode.MESSAGE_ILLEGAL,
@@ -66,6 +75,8 @@ export function createTopicTable(): TopicTable {
     }
     const e = find(topic);
     e.valid = true;
+    lastTopic = topic;
+    lastEntry = e;
     return e;
   };
   const queue = (e: TopicEntry, queueId: number): QueueEntry => {
@@ -85,6 +96,7 @@ export function createTopicTable(): TopicTable {
       if (q.nextOffset < next) q.nextOffset = next;
     },
     delete(topic) {
+      lastTopic = lastEntry = null;
       const e = topics.get(topic);
       if (!e) return;
       for (const q of e.queues) if (q) q.cq = null; // records still pending look their queue up again
