@@ -7,7 +7,7 @@ import { SerializeType } from "./remoting-command.ts";
 import {
   canEncodeRocketmqHeader,
   decodeRocketmqHeader,
-  rocketmqHeaderBound,
+  rocketmqHeaderLength,
   writeRocketmqHeader,
 } from "./rocketmq-header.ts";
 
@@ -42,15 +42,20 @@ export function encodeFrameAs(
   const body = cmd.body;
   const bodyLength = body?.length ?? 0;
   if (type === "ROCKETMQ") {
-    // Straight into the frame (no header buffer to copy), sized for the worst case and cut to what was used.
-    const bound = rocketmqHeaderBound(cmd);
-    const out = new Uint8Array(8 + bound + bodyLength);
-    const headerEnd = writeRocketmqHeader(cmd, opaque, flag, out, 8);
-    const headerLength = headerEnd - 8;
+    // Straight into the frame, no header buffer to copy: sized as if all ASCII (nearly always), written again
+    // at its exact UTF-8 length when it is not.
+    let headerLength = rocketmqHeaderLength(cmd, true);
     checkHeaderLength(headerLength);
+    let out = new Uint8Array(8 + headerLength + bodyLength);
+    if (writeRocketmqHeader(cmd, opaque, flag, out, 8, true) < 0) {
+      headerLength = rocketmqHeaderLength(cmd, false);
+      checkHeaderLength(headerLength);
+      out = new Uint8Array(8 + headerLength + bodyLength);
+      writeRocketmqHeader(cmd, opaque, flag, out, 8, false);
+    }
     writeFramePrefix(out, 4 + headerLength + bodyLength, SerializeType.ROCKETMQ, headerLength);
-    if (body) out.set(body, headerEnd);
-    return headerLength === bound ? out : out.subarray(0, headerEnd + bodyLength);
+    if (body) out.set(body, 8 + headerLength);
+    return out;
   }
   const header = encodeJsonHeader(cmd, opaque, flag);
   checkHeaderLength(header.length);
@@ -98,13 +103,12 @@ export function decodeFrame(frame: Uint8Array): RemotingCommand {
       `header length ${headerLength} exceeds the frame (${frame.length - 4} bytes after the length word)`,
     );
   }
-  const headerBytes = frame.subarray(4, 4 + headerLength);
   let cmd: Mutable<RemotingCommand>;
   if (type === SerializeType.ROCKETMQ) {
-    cmd = decodeRocketmqHeader(headerBytes);
+    cmd = decodeRocketmqHeader(frame, 4, 4 + headerLength);
     cmd.serializeType = "ROCKETMQ";
   } else if (type === SerializeType.JSON) {
-    cmd = decodeJsonHeader(headerBytes);
+    cmd = decodeJsonHeader(frame.subarray(4, 4 + headerLength));
     cmd.serializeType = "JSON";
   } else {
     throw new RemotingDecodeError("UNKNOWN_SERIALIZE_TYPE", `unknown serialize type ${type}`);

@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { RequestCode } from "../request-code.ts";
 import { RemotingDecodeError } from "./decode-error.ts";
 import { createRequest, type RemotingCommand } from "./remoting-command.ts";
-import { decodeRocketmqHeader, encodeRocketmqHeader, rocketmqHeaderBound } from "./rocketmq-header.ts";
+import { decodeRocketmqHeader, encodeRocketmqHeader, rocketmqHeaderLength } from "./rocketmq-header.ts";
 
 const utf8 = new TextEncoder();
 
@@ -89,7 +89,7 @@ describe("ROCKETMQ header codec", () => {
         const cmd = command(ext, remark);
         const bytes = encodeRocketmqHeader(cmd);
         expect(bytes).toEqual(referenceHeader(cmd));
-        expect(rocketmqHeaderBound(cmd)).toBeGreaterThanOrEqual(bytes.length);
+        expect(rocketmqHeaderLength(cmd, false)).toBe(bytes.length);
         const back = decodeRocketmqHeader(bytes);
         expect(back.extFields).toEqual(ext);
         expect(back.remark).toBe(remark || undefined);
@@ -138,6 +138,20 @@ describe("ROCKETMQ header codec", () => {
       const bytes = encodeRocketmqHeader(cmd);
       expect(bytes).toEqual(referenceHeader(cmd));
       expect(decodeRocketmqHeader(bytes).extFields).toEqual(ext);
+    }
+  });
+
+  test("reads a header between offsets and never past its end", () => {
+    const header = encodeRocketmqHeader(command({ k: "v" }, "r"));
+    const framed = new Uint8Array(3 + header.length + 8).fill(0x7f);
+    framed.set(header, 3);
+    expect(decodeRocketmqHeader(framed, 3, 3 + header.length).extFields).toEqual({ k: "v" });
+    // cut one byte short: the bytes after the end (a body) must not complete it
+    try {
+      decodeRocketmqHeader(framed, 3, 3 + header.length - 1);
+      throw new Error("expected HEADER_MALFORMED");
+    } catch (err) {
+      expect((err as RemotingDecodeError).reason).toBe("HEADER_MALFORMED");
     }
   });
 

@@ -35,19 +35,28 @@ export function canEncodeRocketmqHeader(cmd: RemotingCommand): boolean {
   return fitsInt16(cmd.code) && fitsInt16(cmd.version);
 }
 
+/** UTF-8 byte length of `s` (exact; the slow path, for strings that are not all ASCII). */
+function utf8Length(s: string): number {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) >= 0x80) return utf8Encoder.encode(s).length;
+  return s.length;
+}
+
 /**
- * Writes `s` as UTF-8 at `out[at]` and returns the position after it. ASCII (the usual case) is copied char by
- * char; anything else goes through TextEncoder (a lone surrogate becomes U+FFFD). `out` has 3 bytes per UTF-16
- * unit of room, UTF-8's worst case.
+ * Writes `s` as UTF-8 at `out[at]` and returns the position after it. With `asciiOnly` it copies char by char
+ * and returns -1 at the first char that is not ASCII; otherwise TextEncoder writes it (a lone surrogate becomes
+ * U+FFFD) into the utf8Length(s) bytes of room the caller made.
  */
-function writeString(out: Uint8Array, at: number, s: string): number {
+function writeString(out: Uint8Array, at: number, s: string, asciiOnly: boolean): number {
   const length = s.length;
-  for (let i = 0; i < length; i++) {
-    const c = s.charCodeAt(i);
-    if (c >= 0x80) return at + utf8Encoder.encodeInto(s, out.subarray(at)).written;
-    out[at + i] = c;
+  if (asciiOnly) {
+    for (let i = 0; i < length; i++) {
+      const c = s.charCodeAt(i);
+      if (c >= 0x80) return -1;
+      out[at + i] = c;
+    }
+    return at + length;
   }
-  return at + length;
+  return at + utf8Encoder.encodeInto(s, out.subarray(at)).written;
 }
 
 function writeInt16(out: Uint8Array, at: number, v: number): void {
@@ -63,27 +72,30 @@ function writeInt32(out: Uint8Array, at: number, v: number): void {
 }
 
 /**
- * Room enough for `cmd`'s ROCKETMQ header (UTF-8's worst case of 3 bytes per UTF-16 unit; writeRocketmqHeader
- * says how much it used). Throws MqError when the code or version does not fit int16.
+ * Byte length of `cmd`'s ROCKETMQ header: exact with `asciiOnly` false; with it true, the length it has if every
+ * string in it is ASCII (no scan; writeRocketmqHeader finds out). Throws MqError when the code or version does not
+ * fit int16 or a key is over 32767 bytes (its length is an int16).
  */
-export function rocketmqHeaderBound(cmd: RemotingCommand): number {
+export function rocketmqHeaderLength(cmd: RemotingCommand, asciiOnly: boolean): number {
   if (!canEncodeRocketmqHeader(cmd)) {
     throw new MqError(ResponseCode.SYSTEM_ERROR, `code ${cmd.code} does not fit a ROCKETMQ header (int16)`);
   }
-  let units = cmd.remark?.length ?? 0;
-  let entries = 0;
+  const length = asciiOnly ? (s: string) => s.length : utf8Length;
+  let total = FIXED_LENGTH + 4 + (cmd.remark ? length(cmd.remark) : 0) + 4;
   const ext = cmd.extFields;
   for (const key in ext) {
-    units += key.length + ext[key]!.length;
-    entries++;
+    const keyLength = length(key);
+    if (keyLength > 32767)
+      throw new MqError(ResponseCode.SYSTEM_ERROR, "extFields key longer than 32767 bytes");
+    total += 6 + keyLength + length(ext[key]!);
   }
-  return FIXED_LENGTH + 4 + 4 + entries * 6 + units * 3;
+  return total;
 }
 
 /**
- * Writes `cmd`'s ROCKETMQ header at `out[at]`, with `opaque` and `flag` in place of the command's own, and returns
- * the position after it. The caller made rocketmqHeaderBound(cmd) bytes of room. Throws MqError on a key over
- * 32767 bytes (its length is an int16).
+ * Writes `cmd`'s ROCKETMQ header at `out[at]`, with `opaque` and `flag` in place of the command's own, into the
+ * rocketmqHeaderLength(cmd, asciiOnly) bytes the caller made room for, and returns the position after it; -1 when
+ * `asciiOnly` and a string is not ASCII (write it again without).
  */
 export function writeRocketmqHeader(
   cmd: RemotingCommand,
@@ -91,25 +103,25 @@ export function writeRocketmqHeader(
   flag: number,
   out: Uint8Array,
   at: number,
+  asciiOnly: boolean,
 ): number {
-  let pos = at;
-  writeInt16(out, pos, cmd.code);
-  out[pos + 2] = languageToByte(cmd.language);
-  writeInt16(out, pos + 3, cmd.version);
-  writeInt32(out, pos + 5, opaque);
-  writeInt32(out, pos + 9, flag);
-  pos += FIXED_LENGTH;
-  const remarkEnd = writeString(out, pos + 4, cmd.remark ?? "");
-  writeInt32(out, pos, remarkEnd - pos - 4);
-  const extAt = remarkEnd;
-  pos = extAt + 4;
+  writeInt16(out, at, cmd.code);
+  out[at + 2] = languageToByte(cmd.language);
+  writeInt16(out, at + 3, cmd.version);
+  writeInt32(out, at + 5, opaque);
+  writeInt32(out, at + 9, flag);
+  const remarkAt = at + FIXED_LENGTH;
+  const extAt = writeString(out, remarkAt + 4, cmd.remark ?? "", asciiOnly);
+  if (extAt < 0) return -1;
+  writeInt32(out, remarkAt, extAt - remarkAt - 4);
+  let pos = extAt + 4;
   const ext = cmd.extFields;
   for (const key in ext) {
-    const keyEnd = writeString(out, pos + 2, key);
-    if (keyEnd - pos - 2 > 32767)
-      throw new MqError(ResponseCode.SYSTEM_ERROR, "extFields key longer than 32767 bytes");
+    const keyEnd = writeString(out, pos + 2, key, asciiOnly);
+    if (keyEnd < 0) return -1;
     writeInt16(out, pos, keyEnd - pos - 2);
-    const valueEnd = writeString(out, keyEnd + 4, ext[key]!);
+    const valueEnd = writeString(out, keyEnd + 4, ext[key]!, asciiOnly);
+    if (valueEnd < 0) return -1;
     writeInt32(out, keyEnd, valueEnd - keyEnd - 4);
     pos = valueEnd;
   }
@@ -118,8 +130,11 @@ export function writeRocketmqHeader(
 }
 
 export function encodeRocketmqHeader(cmd: RemotingCommand): Uint8Array {
-  const out = new Uint8Array(rocketmqHeaderBound(cmd));
-  return out.subarray(0, writeRocketmqHeader(cmd, cmd.opaque, cmd.flag, out, 0));
+  const ascii = new Uint8Array(rocketmqHeaderLength(cmd, true));
+  if (writeRocketmqHeader(cmd, cmd.opaque, cmd.flag, ascii, 0, true) >= 0) return ascii;
+  const out = new Uint8Array(rocketmqHeaderLength(cmd, false));
+  writeRocketmqHeader(cmd, cmd.opaque, cmd.flag, out, 0, false);
+  return out;
 }
 
 function truncated(what: string): RemotingDecodeError {
@@ -139,27 +154,27 @@ function isAscii(b: Uint8Array, start: number, end: number): boolean {
   return true;
 }
 
-export function decodeRocketmqHeader(bytes: Uint8Array): CommandHeader {
-  const length = bytes.length;
-  if (length < FIXED_LENGTH) throw truncated("fixed fields");
-  const code = readInt16(bytes, 0);
-  const language = languageFromByte((bytes[2]! << 24) >> 24);
-  const version = readInt16(bytes, 3);
-  const opaque = readInt32(bytes, 5);
-  const flag = readInt32(bytes, 9);
-  let pos = FIXED_LENGTH;
+/** Decodes the header in `bytes[start, end)` (the whole array by default; a frame decoder passes offsets). */
+export function decodeRocketmqHeader(bytes: Uint8Array, start = 0, end = bytes.length): CommandHeader {
+  if (start + FIXED_LENGTH > end) throw truncated("fixed fields");
+  const code = readInt16(bytes, start);
+  const language = languageFromByte((bytes[start + 2]! << 24) >> 24);
+  const version = readInt16(bytes, start + 3);
+  const opaque = readInt32(bytes, start + 5);
+  const flag = readInt32(bytes, start + 9);
+  let pos = start + FIXED_LENGTH;
 
-  if (pos + 4 > length) throw truncated("remark length");
+  if (pos + 4 > end) throw truncated("remark length");
   const remarkLen = readInt32(bytes, pos);
   pos += 4;
-  if (remarkLen < 0 || pos + remarkLen > length) throw truncated("remark");
+  if (remarkLen < 0 || pos + remarkLen > end) throw truncated("remark");
   const remark = remarkLen > 0 ? utf8Decoder.decode(bytes.subarray(pos, pos + remarkLen)) : undefined;
   pos += remarkLen;
 
-  if (pos + 4 > length) throw truncated("extFields length");
+  if (pos + 4 > end) throw truncated("extFields length");
   const extLen = readInt32(bytes, pos);
   pos += 4;
-  if (extLen < 0 || pos + extLen > length) throw truncated("extFields");
+  if (extLen < 0 || pos + extLen > end) throw truncated("extFields");
   const extFields = readExtFields(bytes, pos, pos + extLen);
 
   const header: { -readonly [K in keyof CommandHeader]: CommandHeader[K] } = {
