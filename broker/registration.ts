@@ -17,6 +17,11 @@ export interface RegistrationOptions {
   periodMs: number;
   /** registerBrokerTimeoutMills. */
   timeoutMs: number;
+  /**
+   * First retry after a nameserver could not be reached; doubles per failed round up to `periodMs`. A broker
+   * started a moment before its nameserver is otherwise unknown to clients for a whole period (30 s by default).
+   */
+  retryMinMs?: number;
   onOutcome?: (outcome: RegisterBrokerOutcome) => void;
   onError?: (err: MqError) => void;
 }
@@ -40,6 +45,8 @@ export class Registration {
   private inFlight?: Promise<RegisterBrokerOutcome[]>;
   private again = false;
   private closed = false;
+  private retry?: ReturnType<typeof setTimeout>;
+  private retryDelayMs = 0;
 
   constructor(private readonly options: RegistrationOptions) {
     this.addresses = nameServerAddresses(options.namesrvAddr);
@@ -69,6 +76,7 @@ export class Registration {
         this.options.onOutcome?.(o);
         if (!o.ok) this.options.onError?.(o.error);
       }
+      this.scheduleRetry(outcomes.some((o) => !o.ok));
       return outcomes;
     });
     this.inFlight = run.finally(() => {
@@ -79,6 +87,25 @@ export class Registration {
       }
     });
     return this.inFlight;
+  }
+
+  /** After a failed round, tries again sooner than the period, backing off; a clean round resets the backoff. */
+  private scheduleRetry(failed: boolean): void {
+    if (!failed) {
+      this.retryDelayMs = 0;
+      return;
+    }
+    if (this.closed || this.retry) return;
+    const min = this.options.retryMinMs ?? 1000;
+    this.retryDelayMs = Math.min(
+      this.options.periodMs,
+      this.retryDelayMs === 0 ? min : this.retryDelayMs * 2,
+    );
+    if (this.retryDelayMs >= this.options.periodMs) return; // the periodic round comes as soon
+    this.retry = setTimeout(() => {
+      this.retry = undefined;
+      void this.registerNow();
+    }, this.retryDelayMs);
   }
 
   /** Topics changed: register shortly, coalescing a burst of changes into one registration. */
@@ -100,6 +127,7 @@ export class Registration {
     this.closed = true;
     if (this.timer) clearInterval(this.timer);
     if (this.soon) clearTimeout(this.soon);
+    if (this.retry) clearTimeout(this.retry);
     await this.inFlight?.catch(() => []);
     const request = createUnregisterBrokerRequest(b);
     await Promise.all(

@@ -25,6 +25,7 @@ export async function waitUntil<T>(
     try {
       const v = await probe();
       if (v !== undefined) return v;
+      lastError = undefined; // the probe got an answer: an earlier error is no longer the reason
     } catch (e) {
       lastError = e;
     }
