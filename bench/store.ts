@@ -107,6 +107,13 @@ interface AppendRun {
   bodyMBps: number;
   /** This process' CPU time (user + system, all threads) per message: steadier than throughput under load. */
   cpuMicrosPerMessage: number;
+  /**
+   * The event-loop thread's share of it (Linux; NaN elsewhere): encoding and dispatch run there, one core at most,
+   * so 1 / this is the most messages per second the writer can take whatever the other threads do.
+   */
+  mainThreadCpuMicrosPerMessage: number;
+  /** Minor page faults of the process per message (new page-cache and heap pages; mapped pages after a sync). */
+  pageFaultsPerMessage: number;
   store: MessageStore;
   dir: string;
 }
@@ -134,6 +141,8 @@ async function appendRun(
     cleanResourceIntervalMs: 0,
   });
   const maxMessages = limit.bytes ? Math.floor(limit.bytes / BODY) : Number.MAX_SAFE_INTEGER;
+  const mainBefore = mainThreadCpuMicros();
+  const faultsBefore = process.resourceUsage().minorPageFault;
   const cpuBefore = process.cpuUsage();
   const start = performance.now();
   const deadline = limit.seconds ? start + limit.seconds * 1000 : Number.POSITIVE_INFINITY;
@@ -164,15 +173,31 @@ async function appendRun(
   }
   const seconds = (performance.now() - start) / 1000;
   const cpu = process.cpuUsage(cpuBefore);
+  const mainCpu = mainThreadCpuMicros() - mainBefore;
+  const faults = process.resourceUsage().minorPageFault - faultsBefore;
   return {
     messages: sent,
     seconds,
     recordMBps: store.maxPhysicalOffset / MiB / seconds,
     bodyMBps: (sent * BODY) / MiB / seconds,
     cpuMicrosPerMessage: (cpu.user + cpu.system) / sent,
+    mainThreadCpuMicrosPerMessage: mainCpu / sent,
+    pageFaultsPerMessage: faults / sent,
     store,
     dir,
   };
+}
+
+/** User + system CPU time of this process' main (event-loop) thread in µs, from /proc (10 ms ticks); NaN elsewhere. */
+function mainThreadCpuMicros(): number {
+  try {
+    const stat = fs.readFileSync(`/proc/self/task/${process.pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    const ticksPerSecond = 100; // USER_HZ, the unit of utime/stime on Linux
+    return ((Number(fields[11]) + Number(fields[12])) * 1_000_000) / ticksPerSecond;
+  } catch {
+    return Number.NaN;
+  }
 }
 
 async function dispose(run: AppendRun): Promise<void> {
@@ -183,7 +208,8 @@ async function dispose(run: AppendRun): Promise<void> {
 function report(label: string, r: AppendRun): void {
   say(
     `${label.padEnd(40)} ${fmt(r.messages / r.seconds).padStart(9)} msg/s  ${fmt(r.recordMBps).padStart(5)} MiB/s records` +
-      `  ${r.cpuMicrosPerMessage.toFixed(2)} us CPU/msg  (${fmt(r.messages)} messages in ${r.seconds.toFixed(2)} s)`,
+      `  ${r.cpuMicrosPerMessage.toFixed(2)} us CPU/msg (${r.mainThreadCpuMicrosPerMessage.toFixed(2)} main thread)` +
+      `  ${r.pageFaultsPerMessage.toFixed(3)} faults/msg  (${fmt(r.messages)} messages in ${r.seconds.toFixed(2)} s)`,
   );
 }
 
@@ -210,6 +236,8 @@ for (const load of asyncLoads) {
   results[`${keyOf("asyncAppend", load)}MBps`] = r.recordMBps;
   results[`${keyOf("asyncAppend", load)}MsgPerSec`] = r.messages / r.seconds;
   results[`${keyOf("asyncAppend", load)}CpuMicros`] = r.cpuMicrosPerMessage;
+  results[`${keyOf("asyncAppend", load)}MainThreadCpuMicros`] = r.mainThreadCpuMicrosPerMessage;
+  results[`${keyOf("asyncAppend", load)}PageFaultsPerMsg`] = r.pageFaultsPerMessage;
   if (load === BIG) big = r;
   else await dispose(r);
 }
@@ -217,6 +245,19 @@ for (const load of asyncLoads) {
 // put also pays a promise and its caller's continuation per message). The single-put figure is reported beside it.
 results.asyncAppendMBps = results[`${keyOf("asyncAppend", BIG)}MBps`]!;
 results.asyncAppendSingleMBps = results.asyncAppend128MBps!;
+// The event loop's ceiling for the target run: records per second if it did nothing but this work (the kernel's
+// copy runs on the thread pool, i.e. the other core). Where the ratio to dd can go on this machine at best.
+{
+  const main = results[`${keyOf("asyncAppend", BIG)}MainThreadCpuMicros`]!;
+  const recordBytes = big!.store.maxPhysicalOffset / big!.messages;
+  results.asyncAppendMainThreadBoundMBps = Number.isFinite(main)
+    ? 1e6 / main / (MiB / recordBytes)
+    : Number.NaN;
+  say(
+    `  its event-loop thread: ${main.toFixed(2)} us/msg, i.e. at most ${fmt(results.asyncAppendMainThreadBoundMBps)} MiB/s ` +
+      `(${((results.asyncAppendMainThreadBoundMBps / results.ddBufferedMBps) * 100).toFixed(0)} % of dd) with a core of its own`,
+  );
+}
 
 const syncLoads: Load[] = [{ writers: 1 }, { writers: 16 }, { writers: 128 }, { writers: 1024 }, BIG];
 /**
