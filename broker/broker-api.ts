@@ -70,6 +70,8 @@ export interface PullRequest {
   commitOffset?: number;
   /** Aborting ends a held request early (answered as if the hold timed out). */
   signal?: AbortSignal;
+  /** Answer with the records' stored bytes in `body` instead of decoded `messages` (PULL_MESSAGE's body). */
+  bodyOnly?: boolean;
 }
 
 export interface PullResult {
@@ -78,8 +80,10 @@ export interface PullResult {
   nextBeginOffset: number;
   minOffset: number;
   maxOffset: number;
-  /** Only for FOUND; each carries its `raw` record bytes (the PULL_MESSAGE body is their concatenation). */
+  /** Only for FOUND without bodyOnly; each carries its `raw` record bytes. */
   messages: MessageExt[];
+  /** Only for FOUND with bodyOnly: the records back to back, as stored. */
+  body?: Uint8Array;
 }
 
 export interface PopRequest {

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, test } from "bun:test";
+import { decodeMessageRecord } from "../proto/message/index.ts";
 import { removeDir, startBroker } from "../tests/harness.ts";
 import type { Broker } from "./index.ts";
 
@@ -6,6 +7,16 @@ const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
   while (cleanups.length) await cleanups.pop()!();
 });
+
+function concat(parts: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -58,6 +69,47 @@ describe("pull", () => {
     expect(none.nextBeginOffset).toBe(3);
     const sql = await pull(b, { filter: { expressionType: "SQL92", expression: "TAGS = 'B'" } });
     expect(sql.messages.length).toBe(2);
+  });
+
+  test("bodyOnly answers with the records' stored bytes, filtered by TAG (hash, then tag) or SQL92", async () => {
+    const b = await broker();
+    // "Aa" and "BB" share a tag hash code: only the tag itself tells them apart.
+    for (const tag of ["Aa", "BB", "Aa", "C"])
+      await b.api.send({
+        topic: "PullT",
+        queueId: 0,
+        body: enc.encode(tag),
+        properties: { TAGS: tag, n: "1" },
+      });
+    const bodies = (body: Uint8Array | undefined) => {
+      const out: string[] = [];
+      for (let at = 0; body && at < body.length; ) {
+        const m = decodeMessageRecord(body, at);
+        out.push(dec.decode(m.body));
+        at += m.storeSize;
+      }
+      return out;
+    };
+    const all = await pull(b, { bodyOnly: true });
+    expect(all.messages).toEqual([]);
+    expect(all.body).toEqual(concat((await pull(b)).messages.map((m) => m.raw)));
+    expect(bodies(all.body)).toEqual(["Aa", "BB", "Aa", "C"]);
+    const aa = await pull(b, { bodyOnly: true, filter: { expressionType: "TAG", expression: "Aa" } });
+    expect([aa.status, bodies(aa.body), aa.nextBeginOffset]).toEqual(["FOUND", ["Aa", "Aa"], 4]);
+    const sql = await pull(b, {
+      bodyOnly: true,
+      filter: { expressionType: "SQL92", expression: "TAGS = 'BB'" },
+    });
+    expect(bodies(sql.body)).toEqual(["BB"]);
+    const none = await pull(b, {
+      bodyOnly: true,
+      queueOffset: 3,
+      filter: { expressionType: "TAG", expression: "BB" },
+    });
+    expect([none.status, none.body, none.nextBeginOffset]).toEqual(["NO_MATCHED_MSG", undefined, 4]);
+    const held = pull(b, { bodyOnly: true, queueOffset: 4, suspendTimeoutMs: 20_000 });
+    await b.api.send({ topic: "PullT", queueId: 0, body: enc.encode("wake") });
+    expect(bodies((await held).body)).toEqual(["wake"]);
   });
 
   test("a pull can commit the group's offset (PullSysFlag COMMIT_OFFSET)", async () => {

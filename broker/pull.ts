@@ -5,7 +5,7 @@ import type { ConsumerOffsetTable } from "./consumer-offset.ts";
 import { compileFilter, type MessageFilter } from "./filter/index.ts";
 import type { LongPolling } from "./long-polling.ts";
 import { checkReadable, type RoleState } from "./role-state.ts";
-import type { GetMessageStatus, MessageStore } from "./store/index.ts";
+import type { GetMessageStatus, MessageExt, MessageStore } from "./store/index.ts";
 import type { SubscriptionGroupConfig, SubscriptionGroupTable } from "./subscription-group.ts";
 import { isReadable, type TopicConfig, type TopicConfigTable } from "./topic-config.ts";
 import { validateGroup, validateTopic } from "./topic-validator.ts";
@@ -110,33 +110,84 @@ export async function pullMessages(deps: PullDeps, req: PullRequest): Promise<Pu
   const targets = [{ topic: req.topic, queueId: req.queueId }];
   const deadline =
     deps.clock() + (deps.config.longPollingEnable ? Math.max(0, req.suspendTimeoutMs ?? 0) : 0);
+  const read = req.bodyOnly && filter?.expressionType !== "SQL92" ? readBody : readMessages;
   for (;;) {
     const seen = deps.longPolling.version(targets);
-    const r = await deps.store.getMessages({
-      topic: req.topic,
-      queueId: req.queueId,
-      queueOffset: req.queueOffset,
-      maxCount: Math.min(req.maxMsgNums, 1024),
-      ...(req.maxMsgBytes !== undefined && req.maxMsgBytes > 0 ? { maxBytes: req.maxMsgBytes } : {}),
-      ...(filter
-        ? {
-            tagsCodeFilter: (code: number) => filter.matchesTagsCode(code),
-            messageFilter: (m: { properties: Record<string, string> }) => filter.matches(m.properties),
-          }
-        : {}),
-    });
+    const r = read(deps.store, req, filter);
     const status = statusOf(r.status, req.queueOffset);
     const remaining = deadline - deps.clock();
     if (status === "NO_NEW_MSG" && remaining > 0 && !req.signal?.aborted) {
       const woke = await deps.longPolling.wait(targets, remaining, seen, req.signal);
       if (woke === "arrived") continue;
     }
+    const found = status === "FOUND";
     return {
       status,
       nextBeginOffset: r.nextBeginOffset,
       minOffset: r.minOffset,
       maxOffset: r.maxOffset,
-      messages: status === "FOUND" ? r.messages : [],
+      messages: found ? r.messages : [],
+      ...(found && r.body ? { body: r.body } : {}),
     };
   }
+}
+
+interface ReadResult {
+  status: GetMessageStatus;
+  nextBeginOffset: number;
+  minOffset: number;
+  maxOffset: number;
+  messages: MessageExt[];
+  body?: Uint8Array;
+}
+
+function getRequest(req: PullRequest) {
+  return {
+    topic: req.topic,
+    queueId: req.queueId,
+    queueOffset: req.queueOffset,
+    maxCount: Math.min(req.maxMsgNums, 1024),
+    ...(req.maxMsgBytes !== undefined && req.maxMsgBytes > 0 ? { maxBytes: req.maxMsgBytes } : {}),
+  };
+}
+
+/** Decoded messages; with bodyOnly (an SQL92 filter, which reads properties) also their records as the body. */
+function readMessages(store: MessageStore, req: PullRequest, filter: MessageFilter | undefined): ReadResult {
+  const r = store.getMessages({
+    ...getRequest(req),
+    ...(filter
+      ? {
+          tagsCodeFilter: (code: number) => filter.matchesTagsCode(code),
+          messageFilter: (m: { properties: Record<string, string> }) => filter.matches(m.properties),
+        }
+      : {}),
+  });
+  if (!req.bodyOnly) return r;
+  return { ...r, messages: [], body: concatRecords(r.messages) };
+}
+
+/** The records' bytes, copied without decoding: no filter, or a TAG filter (tag hash, then the tag itself). */
+function readBody(store: MessageStore, req: PullRequest, filter: MessageFilter | undefined): ReadResult {
+  const r = store.getRawMessages({
+    ...getRequest(req),
+    ...(filter
+      ? {
+          tagsCodeFilter: (code: number) => filter.matchesTagsCode(code),
+          tagFilter: (tags: string | undefined) => filter.matches(tags === undefined ? {} : { TAGS: tags }),
+        }
+      : {}),
+  });
+  return { ...r, messages: [] };
+}
+
+function concatRecords(messages: readonly MessageExt[]): Uint8Array {
+  let size = 0;
+  for (const m of messages) size += m.raw.length;
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const m of messages) {
+    out.set(m.raw, at);
+    at += m.raw.length;
+  }
+  return out;
 }

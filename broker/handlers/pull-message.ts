@@ -6,7 +6,6 @@ import { ResponseCode } from "../../proto/response-code.ts";
 import type { BrokerApi, PullStatus } from "../broker-api.ts";
 import type { ConsumerRegistry } from "../consumer-registry.ts";
 import type { FilterExpression } from "../filter/index.ts";
-import { concatBytes } from "./respond.ts";
 
 /** PullSysFlag bits. */
 export const PullSysFlag = Object.freeze({
@@ -71,8 +70,9 @@ export function registerPullHandlers(server: RemotingServer, deps: PullHandlerDe
       filter = { expressionType: sub.expressionType, expression: sub.subString };
     }
     const suspend = (h.sysFlag & PullSysFlag.SUSPEND) !== 0 ? (h.suspendTimeoutMillis ?? 0) : 0;
-    const aborter = new AbortController();
-    const unsubscribe = ctx.connection.onClose(() => aborter.abort());
+    // Only a request that may be held needs to hear that its client left.
+    const aborter = suspend > 0 ? new AbortController() : undefined;
+    const unsubscribe = aborter ? ctx.connection.onClose(() => aborter.abort()) : undefined;
     try {
       const r = await deps.api.pull({
         consumerGroup: h.consumerGroup,
@@ -86,7 +86,8 @@ export function registerPullHandlers(server: RemotingServer, deps: PullHandlerDe
         ...((h.sysFlag & PullSysFlag.COMMIT_OFFSET) !== 0 && h.commitOffset !== undefined
           ? { commitOffset: h.commitOffset }
           : {}),
-        signal: aborter.signal,
+        ...(aborter ? { signal: aborter.signal } : {}),
+        bodyOnly: true,
       });
       return createResponse(
         cmd,
@@ -98,10 +99,10 @@ export function registerPullHandlers(server: RemotingServer, deps: PullHandlerDe
           minOffset: r.minOffset,
           maxOffset: r.maxOffset,
         },
-        r.status === "FOUND" ? concatBytes(r.messages.map((m) => m.raw)) : undefined,
+        r.status === "FOUND" ? r.body : undefined,
       );
     } finally {
-      unsubscribe();
+      unsubscribe?.();
     }
   });
 }

@@ -11,6 +11,7 @@ export {
   type MessageStoreOptions,
   type StoreLogger,
 } from "./options.ts";
+export type { GetRawMessageResult, GetRawMessagesRequest } from "./read-raw-messages.ts";
 export type {
   AppendRawResult,
   CleanResult,

@@ -25,6 +25,7 @@ import { MessageIndex } from "./message-index.ts";
 import { openNativeIo } from "./native-io.ts";
 import { defaultMessageStoreOptions, type MessageStoreOptions } from "./options.ts";
 import { getMessages, lookMessage, type ReadBounds, storeTimestampAt } from "./read-messages.ts";
+import { type GetRawMessageResult, type GetRawMessagesRequest, getRawMessages } from "./read-raw-messages.ts";
 import { diskUsedRatio, isTimeToDelete } from "./retention.ts";
 import { recoverStore } from "./store-recovery.ts";
 import { createTopicTable, MAX_TOPIC_LENGTH, type TopicTable } from "./topic-table.ts";
@@ -351,6 +352,16 @@ export class MessageStore {
   /** Messages of one queue from `queueOffset`, per RocketMQ's getMessage rules and GetMessageStatus. */
   getMessages(req: GetMessagesRequest): GetMessageResult {
     return getMessages(
+      this.readBounds(),
+      this.cqs.find(req.topic, req.queueId),
+      req,
+      this.options.maxScanUnitsPerGet,
+    );
+  }
+
+  /** getMessages for a filter that needs no properties but the tag: the records' bytes, copied, not decoded. */
+  getRawMessages(req: GetRawMessagesRequest): GetRawMessageResult {
+    return getRawMessages(
       this.readBounds(),
       this.cqs.find(req.topic, req.queueId),
       req,

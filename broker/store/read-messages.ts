@@ -41,17 +41,35 @@ function readRecord(bounds: ReadBounds, offset: number, size: number): MessageEx
   }
 }
 
-function damaged(offset: number, why: string): MqError {
+export function damaged(offset: number, why: string): MqError {
   return new MqError(ResponseCode.SYSTEM_ERROR, `CommitLog record at offset ${offset} is damaged: ${why}`);
 }
 
-/** RocketMQ's DefaultMessageStore.getMessage over one ConsumeQueue. */
-export function getMessages(
+/** What the queue scan needs of a get request. */
+export type ScanRequest = Pick<
+  GetMessagesRequest,
+  "queueOffset" | "maxCount" | "maxBytes" | "tagsCodeFilter"
+>;
+
+export interface ScanResult {
+  status: GetMessageStatus;
+  nextBeginOffset: number;
+  minOffset: number;
+  maxOffset: number;
+}
+
+/**
+ * RocketMQ's DefaultMessageStore.getMessage over one ConsumeQueue: walks the units from `queueOffset`, applies the
+ * tagsCode pre-filter, and hands each candidate record to `take`, which reads it and says whether it was taken
+ * (false: the message filter refused it).
+ */
+export function scanQueue(
   bounds: ReadBounds,
   cq: ConsumeQueue | undefined,
-  req: GetMessagesRequest,
+  req: ScanRequest,
   maxScanUnits: number,
-): GetMessageResult {
+  take: (commitLogOffset: number, size: number) => boolean,
+): ScanResult {
   if (!Number.isInteger(req.maxCount) || req.maxCount < 1) {
     throw new MqError(
       ResponseCode.INVALID_PARAMETER,
@@ -62,57 +80,68 @@ export function getMessages(
     throw new MqError(ResponseCode.INVALID_PARAMETER, `queueOffset must be >= 0, got ${req.queueOffset}`);
   }
   const offset = req.queueOffset;
-  if (!cq) return result("NO_MATCHED_LOGIC_QUEUE", [], 0, 0, 0);
+  if (!cq) return scanned("NO_MATCHED_LOGIC_QUEUE", 0, 0, 0);
   const min = cq.minOffset;
   const max = cq.maxOffset;
-  if (max === 0) return result("NO_MESSAGE_IN_QUEUE", [], 0, min, max);
-  if (offset < min) return result("OFFSET_TOO_SMALL", [], min, min, max);
-  if (offset === max) return result("OFFSET_OVERFLOW_ONE", [], offset, min, max);
-  if (offset > max) return result("OFFSET_OVERFLOW_BADLY", [], min === 0 ? min : max, min, max);
+  if (max === 0) return scanned("NO_MESSAGE_IN_QUEUE", 0, min, max);
+  if (offset < min) return scanned("OFFSET_TOO_SMALL", min, min, max);
+  if (offset === max) return scanned("OFFSET_OVERFLOW_ONE", offset, min, max);
+  if (offset > max) return scanned("OFFSET_OVERFLOW_BADLY", min === 0 ? min : max, min, max);
 
   const maxBytes = req.maxBytes ?? DEFAULT_MAX_BYTES;
-  const messages: MessageExt[] = [];
   let status: GetMessageStatus = "NO_MATCHED_MESSAGE";
+  let count = 0;
   let bytes = 0;
   let q = offset;
   const limit = Math.min(max, offset + Math.max(maxScanUnits, req.maxCount));
   for (; q < limit; q++) {
     const u = cq.unit(q);
     if (!u) {
-      if (messages.length === 0 && q === offset) status = "OFFSET_FOUND_NULL";
+      if (count === 0 && q === offset) status = "OFFSET_FOUND_NULL";
       continue;
     }
-    if (messages.length > 0 && (messages.length >= req.maxCount || bytes + u.size > maxBytes)) break;
+    if (count > 0 && (count >= req.maxCount || bytes + u.size > maxBytes)) break;
     if (u.commitLogOffset < bounds.minPhysicalOffset) {
-      if (messages.length === 0) status = "MESSAGE_WAS_REMOVING";
+      if (count === 0) status = "MESSAGE_WAS_REMOVING";
       continue;
     }
     if (u.commitLogOffset + u.size > bounds.maxPhysicalOffset) break;
-    if (req.tagsCodeFilter && !req.tagsCodeFilter(u.tagsCode)) {
-      if (messages.length === 0) status = "NO_MATCHED_MESSAGE";
+    if ((req.tagsCodeFilter && !req.tagsCodeFilter(u.tagsCode)) || !take(u.commitLogOffset, u.size)) {
+      if (count === 0) status = "NO_MATCHED_MESSAGE";
       continue;
     }
-    const m = readRecord(bounds, u.commitLogOffset, u.size);
-    if (m.storeSize !== u.size) throw damaged(u.commitLogOffset, `ConsumeQueue says ${u.size} bytes`);
-    if (req.messageFilter && !req.messageFilter(m)) {
-      if (messages.length === 0) status = "NO_MATCHED_MESSAGE";
-      continue;
-    }
-    messages.push(m);
+    count++;
     bytes += u.size;
     status = "FOUND";
   }
-  return result(status, messages, q, min, max);
+  return scanned(status, q, min, max);
 }
 
-function result(
+function scanned(
   status: GetMessageStatus,
-  messages: MessageExt[],
   nextBeginOffset: number,
   minOffset: number,
   maxOffset: number,
+): ScanResult {
+  return { status, nextBeginOffset, minOffset, maxOffset };
+}
+
+/** RocketMQ's DefaultMessageStore.getMessage over one ConsumeQueue, each message decoded. */
+export function getMessages(
+  bounds: ReadBounds,
+  cq: ConsumeQueue | undefined,
+  req: GetMessagesRequest,
+  maxScanUnits: number,
 ): GetMessageResult {
-  return { status, messages, nextBeginOffset, minOffset, maxOffset };
+  const messages: MessageExt[] = [];
+  const r = scanQueue(bounds, cq, req, maxScanUnits, (offset, size) => {
+    const m = readRecord(bounds, offset, size);
+    if (m.storeSize !== size) throw damaged(offset, `ConsumeQueue says ${size} bytes`);
+    if (req.messageFilter && !req.messageFilter(m)) return false;
+    messages.push(m);
+    return true;
+  });
+  return { ...r, messages };
 }
 
 /**
