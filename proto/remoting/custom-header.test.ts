@@ -37,6 +37,17 @@ describe("readHeader", () => {
     expect([n, s]).toEqual([3, undefined]);
   });
 
+  test("reads bools in any case", () => {
+    for (const [raw, value] of [
+      ["true", true],
+      ["false", false],
+      ["False", false],
+      ["tRUE", true],
+    ] as const) {
+      expect(readHeader({ extFields: { ...base, lite: raw } }, pullHeader).lite).toBe(value);
+    }
+  });
+
   test("keeps an empty string for a string field", () => {
     expect(readHeader({ extFields: { ...base, topic: "" } }, pullHeader).topic).toBe("");
   });

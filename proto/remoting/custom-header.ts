@@ -80,6 +80,8 @@ function parseField(key: string, kind: HeaderFieldKind, raw: string): string | n
       return n;
     }
     case "bool": {
+      if (raw === "true") return true; // what clients send; toLowerCase only for the rest
+      if (raw === "false") return false;
       const lower = raw.toLowerCase();
       if (lower === "true") return true;
       if (lower === "false") return false;
