@@ -244,10 +244,11 @@ describe("streaming frame decoder", () => {
 
   test("yields whole frames as views of the chunk and gathers split ones", () => {
     const decoder = createFrameDecoder();
-    const chunk = Uint8Array.from(stream);
+    const chunk = Buffer.from(stream); // what a socket gives
     const [first, second, ...rest] = decoder.push(chunk.subarray(0, stream.length - 10));
     expect(rest).toEqual([]);
     expect(first!.buffer).toBe(chunk.buffer); // no copy
+    expect(first!.constructor).toBe(Uint8Array);
     expect(second!.buffer).toBe(chunk.buffer);
     expect(decoder.bufferedBytes).toBe(stream.length - 10 - (first!.length + 4) - (second!.length + 4));
     const [third] = decoder.push(chunk.subarray(stream.length - 10));

@@ -175,8 +175,13 @@ export function createFrameDecoder(options: Partial<FrameDecoderOptions> = {}): 
   };
 
   return {
-    push(chunk) {
+    push(pushed) {
       if (failure) throw failure;
+      // Frames are plain Uint8Array views (as a copy was), not Buffers: Buffer.subarray costs more, per frame.
+      const chunk =
+        pushed.constructor === Uint8Array
+          ? pushed
+          : new Uint8Array(pushed.buffer, pushed.byteOffset, pushed.byteLength);
       const frames: Uint8Array[] = [];
       let pos = 0;
       // First finish what an earlier chunk started: its length prefix, then its frame.

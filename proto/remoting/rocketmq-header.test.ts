@@ -155,6 +155,51 @@ describe("ROCKETMQ header codec", () => {
     }
   });
 
+  test("reads raw bytes exactly as decoding each key and value alone would", () => {
+    // Lone and truncated sequences, characters split across a field boundary, BOMs, and lengths of 128+ whose
+    // length bytes are themselves over 0x7f (0xc3 then a value starting 0xa9 would read as "é" if decoded together).
+    const pieces = [
+      [0x61],
+      [0x7a, 0x30],
+      [0xff],
+      [0xa9],
+      [0xc3],
+      [0xc3, 0xa9],
+      [0xe4, 0xb8],
+      [0xe4, 0xb8, 0xad],
+    ];
+    pieces.push([0xf0, 0x9f, 0x98, 0x80], [0xef, 0xbb, 0xbf], [0x01, 0x02]);
+    let seed = 11;
+    const random = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    const field = (): number[] => {
+      const out: number[] = [];
+      const target = [0, 1, 2, 5, 127, 128, 195, 200, 300][random(9)]!;
+      while (out.length < target) out.push(...pieces[random(pieces.length)]!);
+      return out.slice(0, target);
+    };
+    const decoder = new TextDecoder();
+    for (let i = 0; i < 400; i++) {
+      const ext: number[] = [];
+      const expected: Record<string, string> = {};
+      for (let f = 1 + random(6); f > 0; f--) {
+        const key = field().slice(0, 3 + random(2) * 200);
+        const value = field();
+        ext.push(key.length >> 8, key.length & 0xff, ...key);
+        ext.push(0, 0, value.length >> 8, value.length & 0xff, ...value);
+        expected[decoder.decode(Uint8Array.from(key))] = decoder.decode(Uint8Array.from(value));
+      }
+      expect(decodeRocketmqHeader(withExt(ext)).extFields).toEqual(expected);
+    }
+  });
+
+  test("keeps the fast path's substrings for values of 128 bytes and more", () => {
+    const long = { a: "x".repeat(128), b: "y".repeat(195), properties: "K\u0001V\u0002".repeat(40) };
+    expect(decodeRocketmqHeader(encodeRocketmqHeader(command(long))).extFields).toEqual(long);
+  });
+
   test("reads language bytes it does not know as OTHER", () => {
     const bytes = encodeRocketmqHeader(command({}));
     bytes[2] = 0xf0;

@@ -149,11 +149,6 @@ function readInt16(b: Uint8Array, at: number): number {
   return (((b[at]! << 8) | b[at + 1]!) << 16) >> 16;
 }
 
-function isAscii(b: Uint8Array, start: number, end: number): boolean {
-  for (let i = start; i < end; i++) if (b[i]! >= 0x80) return false;
-  return true;
-}
-
 /** Decodes the header in `bytes[start, end)` (the whole array by default; a frame decoder passes offsets). */
 export function decodeRocketmqHeader(bytes: Uint8Array, start = 0, end = bytes.length): CommandHeader {
   if (start + FIXED_LENGTH > end) throw truncated("fixed fields");
@@ -190,15 +185,19 @@ export function decodeRocketmqHeader(bytes: Uint8Array, start = 0, end = bytes.l
 }
 
 /**
- * Reads the extFields area `bytes[start, end)`; throws HEADER_MALFORMED when an entry runs past its end. All-ASCII
- * areas (nearly every header) take one native decode of the whole area, each key and value then is a substring
- * of it (byte offsets are char offsets) and one-letter keys come from a table. An area with other bytes has each
- * key and value decoded as UTF-8 on its own (invalid bytes become U+FFFD).
+ * Reads the extFields area `bytes[start, end)`; throws HEADER_MALFORMED when an entry runs past its end.
+ *
+ * Fast path, taken by nearly every header: one native decode of the whole area. When that yields exactly one
+ * UTF-16 unit per byte (UTF-8 never yields more; any multi-byte character, or invalid sequence longer than a byte,
+ * yields fewer), every key and value is the substring at its byte offsets, equal to decoding it alone (bytes over
+ * 0x7f there are lone invalid bytes, U+FFFD either way; the length bytes between fields decode to something never
+ * read). One-letter ASCII keys come from a table. Otherwise each key and value is decoded as UTF-8 on its own.
  */
 function readExtFields(bytes: Uint8Array, start: number, end: number): Record<string, string> {
   const extFields: Record<string, string> = {};
   if (start === end) return extFields;
-  const text = isAscii(bytes, start, end) ? utf8Decoder.decode(bytes.subarray(start, end)) : undefined;
+  const whole = utf8Decoder.decode(bytes.subarray(start, end));
+  const text = whole.length === end - start ? whole : undefined;
   let pos = start;
   while (pos < end) {
     if (pos + 2 > end) throw truncated("extFields key length");
@@ -213,7 +212,9 @@ function readExtFields(bytes: Uint8Array, start: number, end: number): Record<st
     if (valueLen < 0 || pos + valueLen > end) throw truncated("extFields value");
     if (text !== undefined) {
       const key =
-        keyLen === 1 ? ASCII_CHARS[bytes[keyStart]!]! : text.substring(keyStart - start, pos - 4 - start);
+        keyLen === 1 && bytes[keyStart]! < 0x80
+          ? ASCII_CHARS[bytes[keyStart]!]!
+          : text.substring(keyStart - start, pos - 4 - start);
       extFields[key] = text.substring(pos - start, pos + valueLen - start);
     } else {
       const key = utf8Decoder.decode(bytes.subarray(keyStart, keyStart + keyLen));
