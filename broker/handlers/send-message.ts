@@ -92,24 +92,27 @@ export function registerSendHandlers(server: RemotingServer, deps: SendHandlerDe
     return sendResponse(cmd, results);
   };
 
-  const single = (v2: boolean) => async (cmd: RemotingCommand, ctx: RemotingContext) => {
+  // Not async: one promise less per message. A bad header throws synchronously, which the connection answers
+  // like a rejection.
+  const single = (v2: boolean) => (cmd: RemotingCommand, ctx: RemotingContext) => {
     const h = readSendHeader(cmd, v2);
     if (h.batch) return batch(cmd, ctx, v2);
-    const result = await api.send(
-      {
-        topic: h.topic,
-        body: cmd.body ?? new Uint8Array(0),
-        flag: h.flag ?? 0,
-        properties: decodeMessageProperties(h.properties ?? ""),
-        queueId: h.queueId ?? -1,
-        sysFlag: h.sysFlag ?? 0,
-        bornTimestamp: h.bornTimestamp ?? Date.now(),
-        bornHost: bornHostOf(ctx.remoteAddress),
-        reconsumeTimes: h.reconsumeTimes ?? 0,
-      },
-      optionsOf(h),
-    );
-    return sendResponse(cmd, [result]);
+    return api
+      .send(
+        {
+          topic: h.topic,
+          body: cmd.body ?? new Uint8Array(0),
+          flag: h.flag ?? 0,
+          properties: decodeMessageProperties(h.properties ?? ""),
+          queueId: h.queueId ?? -1,
+          sysFlag: h.sysFlag ?? 0,
+          bornTimestamp: h.bornTimestamp ?? Date.now(),
+          bornHost: bornHostOf(ctx.remoteAddress),
+          reconsumeTimes: h.reconsumeTimes ?? 0,
+        },
+        optionsOf(h),
+      )
+      .then((result) => sendResponse(cmd, [result]));
   };
 
   server.handle(RequestCode.SEND_MESSAGE, single(false));
