@@ -106,6 +106,8 @@ interface Running {
   client: RemotingClient;
   api: BrokerApi;
   timers: ReturnType<typeof setInterval>[];
+  /** The timer's consumerOffset.json write in flight, if any. */
+  offsetWrite: { running: Promise<void> | undefined };
 }
 
 /**
@@ -425,14 +427,23 @@ export class Broker {
       dataVersion: () => JSON.stringify(topics.dataVersion()),
     });
 
+    // Consumer offsets are written off the event loop: a synchronous fsync stalled every request for up to
+    // 140 ms on a busy disk (the W3 latency tail). One write at a time; close() waits for it.
+    const offsetWrite: Running["offsetWrite"] = { running: undefined };
     const timers = [
       setInterval(() => {
         try {
-          offsets.persist();
           schedule.persist();
         } catch (err) {
           onError(err);
         }
+        if (offsetWrite.running) return;
+        offsetWrite.running = offsets
+          .persistAsync()
+          .catch(onError)
+          .finally(() => {
+            offsetWrite.running = undefined;
+          });
       }, o.flushConsumerOffsetIntervalMs),
       setInterval(() => {
         for (const group of this.registry.scanExpired(o.clientExpiryMs)) consumerManage.notifyGroup(group);
@@ -454,6 +465,7 @@ export class Broker {
       client,
       api,
       timers,
+      offsetWrite,
     };
     await registration.start();
     this.logger.info({ address: this.brokerAddr }, "broker started");
@@ -475,6 +487,7 @@ export class Broker {
     await r.schedule.close();
     await r.timer.close();
     await r.transactions.close();
+    await r.offsetWrite.running;
     r.offsets.persist();
     await r.store.close();
     r.client.close();

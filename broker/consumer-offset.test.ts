@@ -1,5 +1,5 @@
 import { afterEach, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createConsumerOffsetTable } from "./consumer-offset.ts";
@@ -33,6 +33,25 @@ test("consumer offsets survive persist and reload; unknown queues answer -1", ()
   again.removeTopic("T");
   again.persist();
   expect(createConsumerOffsetTable({ configDir: dir }).query("G1", "T", 0)).toBe(-1);
+});
+
+test("persistAsync writes the offsets off the event loop; a failed write keeps them for the next one", async () => {
+  const dir = tempDir();
+  const offsets = createConsumerOffsetTable({ configDir: join(dir, "config") });
+  offsets.commit("G1", "T", 0, 10);
+  // The config directory cannot be created while a file holds its name: the write fails.
+  writeFileSync(join(dir, "config"), "not a directory");
+  await expect(offsets.persistAsync()).rejects.toThrow();
+  rmSync(join(dir, "config"));
+  offsets.commit("G1", "T", 1, 4);
+  await offsets.persistAsync();
+  const again = createConsumerOffsetTable({ configDir: join(dir, "config") });
+  expect([again.query("G1", "T", 0), again.query("G1", "T", 1)]).toEqual([10, 4]);
+  expect(readdirSync(join(dir, "config"))).toEqual(["consumerOffset.json"]);
+  // Nothing changed since: no write (the file stays as it is even if removed).
+  rmSync(offsets.path);
+  await offsets.persistAsync();
+  expect(existsSync(offsets.path)).toBe(false);
 });
 
 test("subscription groups are auto-created with the broker's retry default and reloaded", () => {

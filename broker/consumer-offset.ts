@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { readJsonFile, writeJsonFile } from "./json-file.ts";
+import { readJsonFile, writeJsonFile, writeJsonFileAsync } from "./json-file.ts";
 
 export interface ConsumerOffsetTableOptions {
   configDir: string;
@@ -21,6 +21,11 @@ export interface ConsumerOffsetTable {
   snapshot(): Record<string, Record<string, number>>;
   /** Writes consumerOffset.json if anything changed since the last write. */
   persist(): void;
+  /**
+   * persist with the file writes and fsyncs off the event loop (the broker's timer). Commits made meanwhile go in
+   * the next write; a failed write leaves the table dirty. Not to be run alongside another persist.
+   */
+  persistAsync(): Promise<void>;
   readonly path: string;
 }
 
@@ -108,6 +113,17 @@ export function createConsumerOffsetTable(options: ConsumerOffsetTableOptions): 
       if (!dirty) return;
       writeJsonFile(path, { offsetTable: snapshot() });
       dirty = false;
+    },
+    async persistAsync() {
+      if (!dirty) return;
+      const offsetTable = snapshot();
+      dirty = false;
+      try {
+        await writeJsonFileAsync(path, { offsetTable });
+      } catch (err) {
+        dirty = true;
+        throw err;
+      }
     },
   };
 }

@@ -1,4 +1,5 @@
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
+import { mkdir, open, rename } from "node:fs/promises";
 import { dirname } from "node:path";
 import { MqError } from "../proto/error.ts";
 import { ResponseCode } from "../proto/response-code.ts";
@@ -32,6 +33,35 @@ export function writeFileAtomic(path: string, text: string): void {
 
 export function writeJsonFile(path: string, value: unknown): void {
   writeFileAtomic(path, JSON.stringify(value, null, 1));
+}
+
+/**
+ * writeFileAtomic with every file operation off the event loop: an fsync can take tens of milliseconds on a busy
+ * disk, and a broker's event loop must keep answering meanwhile. It uses its own temp file (`.tmp-async`) so a
+ * concurrent writeFileAtomic of the same path cannot interleave with it; callers run one at a time per path.
+ */
+export async function writeFileAtomicAsync(path: string, text: string): Promise<void> {
+  const dir = dirname(path);
+  await mkdir(dir, { recursive: true });
+  const tmp = `${path}.tmp-async`;
+  const file = await open(tmp, "w");
+  try {
+    await file.writeFile(text, "utf8");
+    await file.sync();
+  } finally {
+    await file.close();
+  }
+  await rename(tmp, path);
+  const dirHandle = await open(dir, "r");
+  try {
+    await dirHandle.sync();
+  } finally {
+    await dirHandle.close();
+  }
+}
+
+export function writeJsonFileAsync(path: string, value: unknown): Promise<void> {
+  return writeFileAtomicAsync(path, JSON.stringify(value, null, 1));
 }
 
 /**

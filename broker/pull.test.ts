@@ -1,6 +1,8 @@
 import { afterEach, describe, expect, test } from "bun:test";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { decodeMessageRecord } from "../proto/message/index.ts";
-import { removeDir, startBroker } from "../tests/harness.ts";
+import { removeDir, startBroker, waitFor } from "../tests/harness.ts";
 import type { Broker } from "./index.ts";
 
 const cleanups: Array<() => Promise<void> | void> = [];
@@ -118,6 +120,29 @@ describe("pull", () => {
     await pull(b, { commitOffset: 1 });
     expect(await b.api.queryConsumerOffset("G", "PullT", 0)).toBe(1);
     expect(await b.api.queryConsumerOffset("G", "PullT", 1)).toBe(-1);
+  });
+});
+
+describe("consumer offsets on the timer", () => {
+  test("committed offsets reach consumerOffset.json without a close, and survive a restart", async () => {
+    const running = await startBroker({ options: { flushConsumerOffsetIntervalMs: 10 } });
+    cleanups.push(() => removeDir(running.dir));
+    const b = running.broker;
+    await b.api.createTopic({ topic: "PullT", readQueueNums: 2, writeQueueNums: 2 });
+    await b.api.send({ topic: "PullT", queueId: 0, body: enc.encode("x") });
+    await pull(b, { commitOffset: 1 });
+    const file = join(running.dir, "config", "consumerOffset.json");
+    await waitFor(
+      "the timer's consumerOffset.json",
+      () => existsSync(file) && readFileSync(file, "utf8").includes('"PullT@G"'),
+      5000,
+    );
+    await pull(b, { queueId: 1, commitOffset: 0 });
+    await running.close(); // waits for a write in flight, then writes the last commits
+    const again = await startBroker({ dir: running.dir });
+    cleanups.push(() => again.close());
+    expect(await again.broker.api.queryConsumerOffset("G", "PullT", 0)).toBe(1);
+    expect(await again.broker.api.queryConsumerOffset("G", "PullT", 1)).toBe(0);
   });
 });
 
