@@ -107,6 +107,10 @@ describe("readHeader", () => {
     expect(() => readHeader({ extFields: {} }, { toString: "string" })).toThrow(
       'header field "toString" is missing',
     );
+    expect(() => readHeader({ extFields: {} }, { constructor: "int" })).toThrow(
+      'header field "constructor" is missing',
+    );
+    expect(Object.keys(readHeader({ extFields: {} }, { hasOwnProperty: "bool?" }))).toEqual([]);
   });
 });
 

@@ -109,13 +109,14 @@ export function readHeader<const S extends HeaderSchema>(
   for (const key in schema) {
     const spec = schema[key]!;
     const wire = wireNames?.[key] ?? key;
-    const raw = Object.hasOwn(ext, wire) ? ext[wire] : undefined;
+    // typeof, not hasOwn (a second lookup): what Object.prototype lends (toString...) is never a string
+    const raw = ext[wire];
     const optional = spec.charCodeAt(spec.length - 1) === 63; // "?"
-    if (raw === undefined) {
+    if (typeof raw !== "string") {
       if (!optional) throw invalid(`header field "${key}" is missing`);
       continue;
     }
-    out[key] = parseField(key, kindOf(spec), raw);
+    out[key] = spec.charCodeAt(0) === 115 ? raw : parseField(key, kindOf(spec), raw); // 115: "string"
   }
   return out as HeaderOf<S>;
 }
