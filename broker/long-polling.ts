@@ -23,13 +23,14 @@ interface Waiter {
  */
 export class LongPolling {
   private readonly waiters = new Map<string, Set<Waiter>>();
-  private readonly versions = new Map<string, number>();
+  /** Per topic, dispatch counters: [0] counts every queue (queueId -1), [queueId + 1] one queue. */
+  private readonly versions = new Map<string, number[]>();
   private closed = false;
 
   /** A number that changes whenever a message is dispatched to one of `targets`. */
   version(targets: readonly PollTarget[]): number {
     let v = 0;
-    for (const t of targets) v = (v + (this.versions.get(key(t.topic, t.queueId)) ?? 0)) | 0;
+    for (const t of targets) v = (v + (this.versions.get(t.topic)?.[t.queueId + 1] ?? 0)) | 0;
     return v;
   }
 
@@ -78,8 +79,14 @@ export class LongPolling {
 
   /** A message was dispatched to `topic`/`queueId`: wake the requests waiting on it. */
   notify(topic: string, queueId: number): void {
-    this.bump(key(topic, queueId));
-    this.bump(key(topic, -1));
+    // Per dispatched message: one Map lookup, no key string built.
+    let counts = this.versions.get(topic);
+    if (!counts) {
+      counts = [];
+      this.versions.set(topic, counts);
+    }
+    counts[0] = ((counts[0] ?? 0) + 1) | 0;
+    if (queueId >= 0) counts[queueId + 1] = ((counts[queueId + 1] ?? 0) + 1) | 0;
     const set = this.waiters.get(topic);
     if (!set) return;
     for (const w of [...set])
@@ -99,12 +106,4 @@ export class LongPolling {
     for (const set of [...this.waiters.values()]) for (const w of [...set]) w.resolve("closed");
     this.waiters.clear();
   }
-
-  private bump(k: string): void {
-    this.versions.set(k, ((this.versions.get(k) ?? 0) + 1) | 0);
-  }
-}
-
-function key(topic: string, queueId: number): string {
-  return `${topic}\u0001${queueId}`;
 }
