@@ -1,5 +1,10 @@
 import { MqError } from "../proto/error.ts";
-import { getTransactionValue, MessageConst, MessageSysFlag } from "../proto/message/index.ts";
+import {
+  encodedSourceOf,
+  getTransactionValue,
+  MessageConst,
+  MessageSysFlag,
+} from "../proto/message/index.ts";
 import { ResponseCode } from "../proto/response-code.ts";
 import type { SendMessage, SendOptions, SendResult } from "./broker-api.ts";
 import { autoCreateTopic, ensureInnerTopic, type TopicCreation } from "./inner-topics.ts";
@@ -125,7 +130,13 @@ export function createSender(deps: SendDeps): Sender {
     return out;
   };
 
-  const toInput = (m: SendMessage, topic: string, queueId: number, properties: Record<string, string>) => {
+  const toInput = (
+    m: SendMessage,
+    topic: string,
+    queueId: number,
+    properties: Record<string, string>,
+    encodedProperties?: string,
+  ) => {
     const input: MessageInput = {
       topic,
       queueId,
@@ -137,6 +148,7 @@ export function createSender(deps: SendDeps): Sender {
     };
     if (m.bornTimestamp !== undefined) input.bornTimestamp = m.bornTimestamp;
     if (m.bornHost !== undefined) input.bornHost = m.bornHost;
+    if (encodedProperties !== undefined) input.encodedProperties = encodedProperties;
     return input;
   };
 
@@ -147,7 +159,12 @@ export function createSender(deps: SendDeps): Sender {
       const tc = topicFor(m.topic, options);
       let topic = tc.topicName;
       let queueId = queueFor(tc, m.queueId);
-      const properties = cleanProperties(m.properties);
+      // Properties decoded from a request's string (SEND_MESSAGE) are stored as that string when nothing below
+      // changes them: then they are only read here, and copied before any change.
+      const source = encodedSourceOf(m.properties);
+      const shared = source !== undefined && !source.includes(TRANSIENT);
+      let properties = shared ? m.properties! : cleanProperties(m.properties);
+      const writable = () => (properties === m.properties ? cleanProperties(m.properties) : properties);
 
       if (isRetryTopic(topic)) {
         const group = topic.slice(RETRY_GROUP_TOPIC_PREFIX.length);
@@ -169,7 +186,7 @@ export function createSender(deps: SendDeps): Sender {
       if (txType === 0 && properties[MessageConst.PROPERTY_TRANSACTION_PREPARED] === "true")
         txType = MessageSysFlag.TRANSACTION_PREPARED_TYPE;
       if (txType === MessageSysFlag.TRANSACTION_PREPARED_TYPE && deps.transactions) {
-        const input = toInput(m, topic, queueId, properties);
+        const input = toInput(m, topic, queueId, writable());
         input.sysFlag = (m.sysFlag ?? 0) | MessageSysFlag.TRANSACTION_PREPARED_TYPE;
         const r = await deps.transactions.putHalf(input, options?.producerGroup);
         return {
@@ -193,6 +210,7 @@ export function createSender(deps: SendDeps): Sender {
             ResponseCode.MESSAGE_ILLEGAL,
             `timer message illegal: delivery in ${deliverAt - now} ms is beyond the maximum delay of ${config.timerMaxDelayMs} ms`,
           );
+        properties = writable();
         properties[MessageConst.PROPERTY_REAL_TOPIC] = topic;
         properties[MessageConst.PROPERTY_REAL_QUEUE_ID] = String(queueId);
         properties[MessageConst.PROPERTY_TIMER_OUT_MS] = String(deliverAt);
@@ -220,6 +238,7 @@ export function createSender(deps: SendDeps): Sender {
       const delay = delayLevelOf(properties, config.delayLevelCount);
       if (delay > 0 && !isHalf) {
         const level = delay;
+        properties = writable();
         properties[MessageConst.PROPERTY_DELAY_TIME_LEVEL] = String(level);
         properties[MessageConst.PROPERTY_REAL_TOPIC] = topic;
         properties[MessageConst.PROPERTY_REAL_QUEUE_ID] = String(queueId);
@@ -227,7 +246,8 @@ export function createSender(deps: SendDeps): Sender {
         queueId = level - 1;
       }
 
-      const r = await store.putMessage(toInput(m, topic, queueId, properties));
+      const asIs = properties === m.properties ? source : undefined;
+      const r = await store.putMessage(toInput(m, topic, queueId, properties, asIs));
       return {
         status: "SEND_OK",
         msgId: r.msgId,

@@ -1,4 +1,4 @@
-import { decodeMessageProperties, MessageConst } from "../../proto/message/index.ts";
+import { decodeMessagePropertiesKeepingSource, MessageConst } from "../../proto/message/index.ts";
 import type { RemotingCommand, RemotingContext, RemotingServer } from "../../proto/remoting/index.ts";
 import { readHeader } from "../../proto/remoting/index.ts";
 import { RequestCode } from "../../proto/request-code.ts";
@@ -103,7 +103,8 @@ export function registerSendHandlers(server: RemotingServer, deps: SendHandlerDe
           topic: h.topic,
           body: cmd.body ?? new Uint8Array(0),
           flag: h.flag ?? 0,
-          properties: decodeMessageProperties(h.properties ?? ""),
+          // Keeps the string: the sender stores it as is when it changes no property.
+          properties: decodeMessagePropertiesKeepingSource(h.properties ?? ""),
           queueId: h.queueId ?? -1,
           sysFlag: h.sysFlag ?? 0,
           bornTimestamp: h.bornTimestamp ?? Date.now(),

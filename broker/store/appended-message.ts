@@ -1,7 +1,12 @@
 import type { MqError } from "../../proto/error.ts";
-import { MessageConst, type SocketAddress, uniqKeyText } from "../../proto/message/index.ts";
+import {
+  decodeMessageProperties,
+  MessageConst,
+  type SocketAddress,
+  uniqKeyText,
+} from "../../proto/message/index.ts";
 import type { QueueEntry, TopicEntry } from "./topic-table.ts";
-import type { DispatchRequest, MessageInput, PutResult } from "./types.ts";
+import type { DispatchRequest, PutResult } from "./types.ts";
 
 const UNIQ_KEY = MessageConst.PROPERTY_UNIQ_CLIENT_MESSAGE_ID_KEYIDX;
 const NO_PROPERTIES: Readonly<Record<string, string>> = Object.freeze({});
@@ -45,20 +50,29 @@ export class AppendedMessage implements PutResult, DispatchRequest {
   value: unknown = null;
   /** Records from replication carry no completion of their own and are only dispatched when this is true. */
   dispatchable = true;
-  /** The input's properties object (the encoder writes the record from it). */
+  /** The input's properties object (the encoder writes the record from it unless encodedProperties is set). */
   readonly inputProperties: Readonly<Record<string, string>> | undefined;
+  /** The input's encoded properties, when they are stored as they came (the input's object, if any, is them decoded). */
+  readonly encodedProperties: string | null;
+  /** The TAGS property (the default tagsCodeOf's input). */
+  tags: string | undefined = undefined;
   private readonly msgIdOf: ((offset: number) => string) | null;
   private key = "";
   private props: Readonly<Record<string, string>> | null = null;
 
-  constructor(msgIdOf: ((offset: number) => string) | null, input: MessageInput | null) {
+  constructor(
+    msgIdOf: ((offset: number) => string) | null,
+    inputProperties: Readonly<Record<string, string>> | undefined,
+    encodedProperties: string | null,
+  ) {
     this.msgIdOf = msgIdOf;
-    this.inputProperties = input?.properties;
+    this.inputProperties = inputProperties;
+    this.encodedProperties = encodedProperties;
   }
 
   /** A record decoded from replicated bytes (appendRaw): dispatched like a local one, never a PutResult. */
   static fromDispatchRequest(req: DispatchRequest): AppendedMessage {
-    const m = new AppendedMessage(null, null);
+    const m = new AppendedMessage(null, undefined, null);
     m.topic = req.topic;
     m.queueId = req.queueId;
     m.queueOffset = req.queueOffset;
@@ -100,8 +114,17 @@ export class AppendedMessage implements PutResult, DispatchRequest {
   /** The input's properties with the UNIQ_KEY the record carries, made on first use. */
   get properties(): Readonly<Record<string, string>> {
     if (this.props) return this.props;
+    let input = this.inputProperties;
+    if (this.encodedProperties !== null) {
+      // The input's object is the stored string decoded: with its own UNIQ_KEY it needs no copy.
+      if (input !== undefined && input !== null && this.uniqKeyGiven) {
+        this.props = input;
+        return input;
+      }
+      input ??= decodeMessageProperties(this.encodedProperties);
+    }
+    input ??= NO_PROPERTIES;
     const out: Record<string, string> = {};
-    const input = this.inputProperties ?? NO_PROPERTIES;
     for (const name in input) {
       const value = input[name];
       if (value !== undefined && value !== null) out[name] = value;

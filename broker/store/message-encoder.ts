@@ -1,5 +1,7 @@
 import { MqError } from "../../proto/error.ts";
 import {
+  createEncodedPropertiesScan,
+  decodeMessageProperties,
   END_FILE_MIN_BLANK_LENGTH,
   encodeMessageRecordHead,
   MAX_PROPERTIES_BYTES,
@@ -9,6 +11,7 @@ import {
   messageRecordSize,
   parseSocketAddress,
   type SocketAddress,
+  scanEncodedProperties,
   tagsStringToTagsCode,
   type UniqKeyGenerator,
   writeMessageProperties,
@@ -64,6 +67,10 @@ export function createMessageEncoder(o: MessageEncoderOptions): MessageEncoder {
   let pow31 = 1; // 31^(id length) mod 2^32: hashCode(prefix + id) = hashCode(prefix) * pow31 + hashCode(id)
   for (let i = 0; i < uniqKeys.length; i++) pow31 = Math.imul(pow31, 31);
   const bornHosts = new Map<string, SocketAddress>();
+  const scan = createEncodedPropertiesScan();
+  // Buffer.write encodes a string natively; the CommitLog's append buffers rotate, so the view follows them.
+  let textTarget: Uint8Array = new Uint8Array(0);
+  let textBuffer: Buffer = Buffer.alloc(0);
   const head: MessageRecordHead = {
     topic: new Uint8Array(0),
     queueId: 0,
@@ -120,16 +127,30 @@ export function createMessageEncoder(o: MessageEncoderOptions): MessageEncoder {
       if (!Number.isSafeInteger(preparedTransactionOffset) || !Number.isSafeInteger(bornTimestamp)) {
         throw illegal("bornTimestamp and preparedTransactionOffset must be safe integers");
       }
-      const props = input.properties;
+      let props = input.properties;
       let uniqKey = "";
       let keys: string | undefined;
+      let tags: string | undefined;
       let propertiesLength = 0;
-      if (props !== undefined && props !== null) {
+      let encoded: string | null = null;
+      if (typeof input.encodedProperties === "string") {
+        if (scanEncodedProperties(input.encodedProperties, scan)) {
+          encoded = input.encodedProperties;
+          propertiesLength = scan.byteLength;
+          uniqKey = scan.uniqKey ?? "";
+          keys = scan.keys;
+          tags = scan.tags;
+        } else {
+          props = decodeMessageProperties(input.encodedProperties);
+        }
+      }
+      if (encoded === null && props !== undefined && props !== null) {
         const given = props[UNIQ_KEY];
         if (given) uniqKey = given; // an empty one is replaced, as the Java broker's client would
         propertiesLength = measureMessageProperties(props, uniqKey ? null : UNIQ_KEY);
         const k = props[MessageConst.PROPERTY_KEYS];
         if (typeof k === "string") keys = k;
+        tags = props[MessageConst.PROPERTY_TAGS];
       }
       if (!uniqKey) propertiesLength += uniqEntryLength;
       if (propertiesLength > MAX_PROPERTIES_BYTES) {
@@ -148,7 +169,7 @@ export function createMessageEncoder(o: MessageEncoderOptions): MessageEncoder {
           `a record of ${size} bytes does not fit in a CommitLog segment of ${o.commitLogSegmentSize}`,
         );
       }
-      const m = new AppendedMessage(o.msgIdOf, input);
+      const m = new AppendedMessage(o.msgIdOf, props, encoded);
       m.topic = entry.topic;
       m.queueId = queueId;
       m.size = size;
@@ -160,6 +181,7 @@ export function createMessageEncoder(o: MessageEncoderOptions): MessageEncoder {
       m.uniqKey = uniqKey;
       m.uniqKeyGiven = uniqKey !== "";
       m.keys = keys;
+      m.tags = tags;
       m.consumeQueued = isConsumeQueued(sysFlag);
       m.propertiesLength = propertiesLength;
       m.body = body;
@@ -176,7 +198,14 @@ export function createMessageEncoder(o: MessageEncoderOptions): MessageEncoder {
       // Properties end the record: write them first, so that a size mismatch stops before anything is counted.
       const props = m.inputProperties;
       let p = at + size - m.propertiesLength;
-      if (props !== undefined && props !== null) {
+      const encoded = m.encodedProperties;
+      if (encoded !== null) {
+        if (buf !== textTarget) {
+          textTarget = buf;
+          textBuffer = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
+        }
+        p += textBuffer.write(encoded, p, "utf8");
+      } else if (props !== undefined && props !== null) {
         p = writeMessageProperties(props, m.uniqKeyGiven ? null : UNIQ_KEY, buf, p);
       }
       if (!m.uniqKeyGiven) {
@@ -199,7 +228,7 @@ export function createMessageEncoder(o: MessageEncoderOptions): MessageEncoder {
       const storeTimestamp = now;
       m.storeTimestamp = storeTimestamp;
       m.tagsCode = defaultTags
-        ? tagsStringToTagsCode(props?.[MessageConst.PROPERTY_TAGS])
+        ? tagsStringToTagsCode(m.tags)
         : o.tagsCodeOf(m.topic, m.properties, storeTimestamp);
       m.commitLogOffset = commitLog.nextOffset;
       m.queueOffset = m.consumeQueued ? m.queue!.nextOffset++ : 0;

@@ -285,7 +285,7 @@ export class MessageStore {
           this.pending.push(m);
         }
         // Resolves once everything up to the end (a blank marker included) is written.
-        const done = new AppendedMessage(null, null);
+        const done = new AppendedMessage(null, undefined, null);
         done.dispatchable = false;
         done.commitLogOffset = this.commitLog.nextOffset;
         done.resolve = resolve as (value: unknown) => void;

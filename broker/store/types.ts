@@ -9,6 +9,12 @@ export interface MessageInput {
   flag?: number;
   /** Default {}. UNIQ_KEY is added when missing. */
   properties?: Readonly<Record<string, string>>;
+  /**
+   * The properties as encoded on the wire (`name\u0001value\u0002`...), stored byte for byte when well formed
+   * (scanEncodedProperties) instead of encoding `properties`; `properties`, if given, must be this string decoded
+   * (it is what dispatch and tagsCodeOf see). A string that is not well formed is decoded and stored as before.
+   */
+  encodedProperties?: string;
   /** Default: the store clock. */
   bornTimestamp?: number;
   /** "ip:port"; default "127.0.0.1:0". */

@@ -1,4 +1,12 @@
 /** Pure message codecs shared by the store, remoting and clients: properties, ids, tag hash, stored records. */
+
+export {
+  createEncodedPropertiesScan,
+  decodeMessagePropertiesKeepingSource,
+  type EncodedPropertiesScan,
+  encodedSourceOf,
+  scanEncodedProperties,
+} from "./encoded-properties.ts";
 export { MessageConst, NAME_VALUE_SEPARATOR, PROPERTY_SEPARATOR } from "./message-const.ts";
 export { createOffsetMessageId, createOffsetMessageIdFactory, decodeOffsetMessageId } from "./message-id.ts";
 export {

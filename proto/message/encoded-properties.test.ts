@@ -1,0 +1,53 @@
+import { describe, expect, test } from "bun:test";
+import {
+  createEncodedPropertiesScan,
+  decodeMessagePropertiesKeepingSource,
+  encodedSourceOf,
+  scanEncodedProperties,
+} from "./encoded-properties.ts";
+import { decodeMessageProperties } from "./properties.ts";
+
+describe("scanEncodedProperties", () => {
+  test("accepts well-formed strings and reads UNIQ_KEY, KEYS and TAGS", () => {
+    const out = createEncodedPropertiesScan();
+    expect(scanEncodedProperties("", out)).toBe(true);
+    expect(out).toEqual({ byteLength: 0, uniqKey: undefined, keys: undefined, tags: undefined });
+    const s =
+      "KEYS\u0001a b\u0002TAGS\u0001é\u0002UNIQ_KEY\u0001U1\u0002X\u0001\u0002KEYZ\u00011\u0002X\u00012\u0002";
+    expect(scanEncodedProperties(s, out)).toBe(true);
+    expect(out).toEqual({ byteLength: s.length + 1, uniqKey: "U1", keys: "a b", tags: "é" });
+    expect(scanEncodedProperties("A\u0001\ud83d\ude00\ud800\u0002", out)).toBe(true);
+    expect(out.byteLength).toBe(2 + 4 + 3 + 1);
+    expect(out.tags).toBeUndefined(); // cleared from the previous scan
+  });
+
+  test("refuses what decoding would change or encoding would refuse", () => {
+    const out = createEncodedPropertiesScan();
+    for (const s of [
+      "A\u0001b", // unterminated
+      "A\u0002", // no name/value separator
+      "\u0001b\u0002", // empty name
+      "A\u0001b\u0001c\u0002", // separator in the value
+      "UNIQ_KEY\u0001\u0002", // empty UNIQ_KEY
+      "TAGS\u0001a\u0002TAGS\u0001b\u0002",
+      "KEYS\u0001a\u0002KEYS\u0001b\u0002",
+      "UNIQ_KEY\u0001a\u0002UNIQ_KEY\u0001b\u0002",
+      "\u0002",
+    ]) {
+      expect(scanEncodedProperties(s, out)).toBe(false);
+    }
+  });
+});
+
+describe("decodeMessagePropertiesKeepingSource", () => {
+  test("decodes like decodeMessageProperties and keeps the string where copies do not carry it", () => {
+    const s = "TAGS\u0001a\u0002KEYS\u0001k\u0002";
+    const p = decodeMessagePropertiesKeepingSource(s);
+    expect(p).toEqual(decodeMessageProperties(s));
+    expect(Object.keys(p)).toEqual(["TAGS", "KEYS"]);
+    expect(encodedSourceOf(p)).toBe(s);
+    expect(encodedSourceOf({ ...p })).toBeUndefined();
+    expect(encodedSourceOf(decodeMessageProperties(s))).toBeUndefined();
+    expect(encodedSourceOf(undefined)).toBeUndefined();
+  });
+});
