@@ -15,14 +15,13 @@ import { TIMER_KEY_MAX_BYTES, type TimerStore } from "./timer/index.ts";
 import { encodeRecallHandle, timerDeliverAt } from "./timer-messages.ts";
 import { isWriteable, PERM_READ, PERM_WRITE, type TopicConfig } from "./topic-config.ts";
 import {
+  createSendTopicCheck,
   getDLQTopic,
-  isNotAllowedSendTopic,
   isRetryTopic,
   RETRY_GROUP_TOPIC_PREFIX,
   RMQ_SYS_SCHEDULE_TOPIC,
   RMQ_SYS_TRANS_HALF_TOPIC,
   RMQ_SYS_WHEEL_TIMER_TOPIC,
-  validateTopic,
 } from "./topic-validator.ts";
 import type { TransactionService } from "./transaction/transaction-service.ts";
 
@@ -83,10 +82,10 @@ export function createSender(deps: SendDeps): Sender {
   const { store, config } = deps;
   const nextQueue = new Map<string, number>();
 
+  const checkTopic: (topic: string | undefined) => asserts topic is string = createSendTopicCheck();
+
   const topicFor = (topic: string, options: SendOptions | undefined): TopicConfig => {
-    validateTopic(topic);
-    if (isNotAllowedSendTopic(topic))
-      throw new MqError(ResponseCode.NO_PERMISSION, `Sending message to topic[${topic}] is forbidden.`);
+    checkTopic(topic);
     const found =
       deps.topics.get(topic) ??
       (isRetryTopic(topic)

@@ -77,6 +77,34 @@ export function validateGroup(group: string | undefined): asserts group is strin
     );
 }
 
+export interface SendTopicCheckOptions {
+  /** Legal, sendable names remembered; the memory is emptied when full (a burst of new names only costs checks). */
+  maxEntries: number;
+}
+
+export const defaultSendTopicCheckOptions: Readonly<SendTopicCheckOptions> = Object.freeze({
+  maxEntries: 4096,
+});
+
+/**
+ * validateTopic and isNotAllowedSendTopic for the topic of a send, remembered per name that passed both: a
+ * producer names the same few topics in every request. Refused names are not remembered and are refused every
+ * time: INVALID_PARAMETER for an illegal name, NO_PERMISSION for a topic producers may not write.
+ */
+export function createSendTopicCheck(
+  options: Readonly<SendTopicCheckOptions> = defaultSendTopicCheckOptions,
+): (topic: string | undefined) => asserts topic is string {
+  const passed = new Set<string>();
+  return (topic) => {
+    if (topic !== undefined && passed.has(topic)) return;
+    validateTopic(topic);
+    if (isNotAllowedSendTopic(topic))
+      throw new MqError(ResponseCode.NO_PERMISSION, `Sending message to topic[${topic}] is forbidden.`);
+    if (passed.size >= options.maxEntries) passed.clear();
+    passed.add(topic);
+  };
+}
+
 export function isSystemTopic(topic: string): boolean {
   return SYSTEM_TOPICS.has(topic) || topic.startsWith(SYSTEM_TOPIC_PREFIX);
 }
