@@ -69,7 +69,7 @@ describe("send with properties decoded from a request's string", () => {
     const sent = await b.api.send({ topic: "SendT", body: enc.encode("later"), properties });
     expect(sent).toMatchObject({ topic: "SCHEDULE_TOPIC_XXXX", queueId: 1 });
     expect(properties).toEqual(decodeMessageProperties(s));
-    expect(encodedSourceOf(properties)).toBe(s);
+    expect(encodedSourceOf(properties)?.source).toBe(s);
     const m = await pullOne(b, "SCHEDULE_TOPIC_XXXX", 1);
     expect(m.properties).toMatchObject({ DELAY: "2", KEYS: "kü", REAL_TOPIC: "SendT", REAL_QID: "0" });
   });

@@ -161,7 +161,7 @@ export function createSender(deps: SendDeps): Sender {
       // Properties decoded from a request's string (SEND_MESSAGE) are stored as that string when nothing below
       // changes them: then they are only read here, and copied before any change.
       const source = encodedSourceOf(m.properties);
-      const shared = source !== undefined && !source.includes(TRANSIENT);
+      const shared = source !== undefined && !source.transient;
       let properties = shared ? m.properties! : cleanProperties(m.properties);
       const writable = () => (properties === m.properties ? cleanProperties(m.properties) : properties);
 
@@ -245,7 +245,7 @@ export function createSender(deps: SendDeps): Sender {
         queueId = level - 1;
       }
 
-      const asIs = properties === m.properties ? source : undefined;
+      const asIs = properties === m.properties ? source?.source : undefined;
       const r = await store.putMessage(toInput(m, topic, queueId, properties, asIs));
       return {
         status: "SEND_OK",

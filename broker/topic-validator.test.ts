@@ -3,6 +3,8 @@ import { MqError } from "../proto/error.ts";
 import { ResponseCode } from "../proto/response-code.ts";
 import { createSendTopicCheck } from "./topic-validator.ts";
 
+type Check = (topic: string | undefined) => asserts topic is string;
+
 function codeOf(fn: () => void): number | null {
   try {
     fn();
@@ -15,7 +17,7 @@ function codeOf(fn: () => void): number | null {
 
 describe("createSendTopicCheck", () => {
   test("passes legal topics, again and again", () => {
-    const check = createSendTopicCheck();
+    const check: Check = createSendTopicCheck();
     for (let i = 0; i < 3; i++) {
       expect(codeOf(() => check("TopicA"))).toBeNull();
       expect(codeOf(() => check(`%RETRY%${"g".repeat(200)}`))).toBeNull();
@@ -23,7 +25,7 @@ describe("createSendTopicCheck", () => {
   });
 
   test("refuses illegal and forbidden names every time, also after a legal name was remembered", () => {
-    const check = createSendTopicCheck();
+    const check: Check = createSendTopicCheck();
     check("TopicA");
     for (let i = 0; i < 3; i++) {
       expect(codeOf(() => check(undefined))).toBe(ResponseCode.INVALID_PARAMETER);
@@ -38,7 +40,7 @@ describe("createSendTopicCheck", () => {
   });
 
   test("stays correct past its bound (the memory is emptied, names are checked again)", () => {
-    const check = createSendTopicCheck({ maxEntries: 4 });
+    const check: Check = createSendTopicCheck({ maxEntries: 4 });
     for (let i = 0; i < 20; i++) expect(codeOf(() => check(`T${i}`))).toBeNull();
     for (let i = 0; i < 20; i++) expect(codeOf(() => check(`T${i}`))).toBeNull();
     expect(codeOf(() => check("bad name"))).toBe(ResponseCode.INVALID_PARAMETER);

@@ -3,6 +3,7 @@ import {
   createEncodedPropertiesScan,
   decodeMessageProperties,
   END_FILE_MIN_BLANK_LENGTH,
+  encodedSourceOf,
   encodeMessageRecordHead,
   MAX_PROPERTIES_BYTES,
   MessageConst,
@@ -134,12 +135,15 @@ export function createMessageEncoder(o: MessageEncoderOptions): MessageEncoder {
       let propertiesLength = 0;
       let encoded: string | null = null;
       if (typeof input.encodedProperties === "string") {
-        if (scanEncodedProperties(input.encodedProperties, scan)) {
+        // A string decoded by decodeMessagePropertiesKeepingSource was scanned then: its findings come along.
+        const known = encodedSourceOf(props);
+        const found = known !== undefined && known.source === input.encodedProperties ? known : scan;
+        if (found === known || scanEncodedProperties(input.encodedProperties, scan)) {
           encoded = input.encodedProperties;
-          propertiesLength = scan.byteLength;
-          uniqKey = scan.uniqKey ?? "";
-          keys = scan.keys;
-          tags = scan.tags;
+          propertiesLength = found.byteLength;
+          uniqKey = found.uniqKey ?? "";
+          keys = found.keys;
+          tags = found.tags;
         } else {
           props = decodeMessageProperties(input.encodedProperties);
         }

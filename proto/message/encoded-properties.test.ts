@@ -41,13 +41,43 @@ describe("scanEncodedProperties", () => {
 
 describe("decodeMessagePropertiesKeepingSource", () => {
   test("decodes like decodeMessageProperties and keeps the string where copies do not carry it", () => {
-    const s = "TAGS\u0001a\u0002KEYS\u0001k\u0002";
+    const s = "TAGS\u0001a\u0002KEYS\u0001k\u0002UNIQ_KEY\u0001U\u0002é\u0001😀\u0002";
     const p = decodeMessagePropertiesKeepingSource(s);
     expect(p).toEqual(decodeMessageProperties(s));
-    expect(Object.keys(p)).toEqual(["TAGS", "KEYS"]);
-    expect(encodedSourceOf(p)).toBe(s);
+    expect(Object.keys(p)).toEqual(["TAGS", "KEYS", "UNIQ_KEY", "é"]);
+    expect(encodedSourceOf(p)).toEqual({
+      source: s,
+      byteLength: Buffer.byteLength(s),
+      uniqKey: "U",
+      keys: "k",
+      tags: "a",
+      transient: false,
+    });
     expect(encodedSourceOf({ ...p })).toBeUndefined();
     expect(encodedSourceOf(decodeMessageProperties(s))).toBeUndefined();
     expect(encodedSourceOf(undefined)).toBeUndefined();
+    expect(
+      encodedSourceOf(decodeMessagePropertiesKeepingSource("__RMQ.TRANSIENT.X\u0001y\u0002"))?.transient,
+    ).toBe(true);
+    expect(encodedSourceOf(decodeMessagePropertiesKeepingSource(""))?.byteLength).toBe(0);
+  });
+
+  test("keeps no string where scanEncodedProperties would refuse it, and decodes as decodeMessageProperties", () => {
+    const out = createEncodedPropertiesScan();
+    for (const s of [
+      "A\u0001b",
+      "A\u0002B\u0001c\u0002",
+      "\u0001b\u0002",
+      "A\u0001b\u0001c\u0002",
+      "UNIQ_KEY\u0001\u0002",
+      "TAGS\u0001a\u0002TAGS\u0001b\u0002",
+      "KEYS\u0001a\u0002KEYS\u0001b\u0002",
+      "UNIQ_KEY\u0001a\u0002UNIQ_KEY\u0001b\u0002",
+    ]) {
+      const p = decodeMessagePropertiesKeepingSource(s);
+      expect(p).toEqual(decodeMessageProperties(s));
+      expect(encodedSourceOf(p)).toBeUndefined();
+      expect(scanEncodedProperties(s, out)).toBe(false);
+    }
   });
 });

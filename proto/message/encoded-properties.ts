@@ -1,5 +1,3 @@
-import { decodeMessageProperties } from "./properties.ts";
-
 /**
  * Properties that arrive already encoded (a SEND_MESSAGE header's `properties`) can be stored as they came instead
  * of being decoded, copied, measured and written again. These helpers check that a string is safe to store as is
@@ -60,23 +58,80 @@ export function scanEncodedProperties(s: string, out: EncodedPropertiesScan): bo
   return true;
 }
 
+/** What decodeMessagePropertiesKeepingSource learnt of a string that can be stored as is. */
+export interface EncodedPropertiesSource extends EncodedPropertiesScan {
+  source: string;
+  /** A name starts with __RMQ.TRANSIENT. (never stored). */
+  transient: boolean;
+}
+
 const SOURCE = Symbol("encodedPropertiesSource");
+const TRANSIENT_PREFIX = "__RMQ.TRANSIENT.";
 
 /**
- * decodeMessageProperties, with `s` kept on the object (a non-enumerable symbol, so neither for-in, keys nor
- * spread copies carry it) for encodedSourceOf: a consumer that changes nothing may store `s` itself.
+ * decodeMessageProperties, and in the same pass scanEncodedProperties: when `s` can be stored as is, the object
+ * carries it with what the scan read (a non-enumerable symbol, so neither for-in, keys nor spread copies carry it;
+ * see encodedSourceOf). A consumer that changes nothing may then store `s` itself without scanning it again.
  */
 export function decodeMessagePropertiesKeepingSource(s: string): Record<string, string> {
-  const out = decodeMessageProperties(s);
-  Object.defineProperty(out, SOURCE, { value: s, enumerable: false });
+  const out: Record<string, string> = {};
+  const length = s.length;
+  let storable = length === 0 || s.charCodeAt(length - 1) === 2;
+  let uniqKey: string | undefined;
+  let keys: string | undefined;
+  let tags: string | undefined;
+  let transient = false;
+  let start = 0;
+  while (start < length) {
+    let end = s.indexOf("\u0002", start);
+    if (end < 0) end = length;
+    const sep = s.indexOf("\u0001", start);
+    if (sep >= start && sep < end) {
+      const name = s.slice(start, sep);
+      const value = s.slice(sep + 1, end);
+      out[name] = value;
+      if (!storable) {
+        // decoding goes on; the string will be re-encoded
+      } else if (sep === start || value.includes("\u0001")) {
+        storable = false;
+      } else if (name === "UNIQ_KEY") {
+        if (uniqKey !== undefined || value === "") storable = false;
+        uniqKey = value;
+      } else if (name === "KEYS") {
+        if (keys !== undefined) storable = false;
+        keys = value;
+      } else if (name === "TAGS") {
+        if (tags !== undefined) storable = false;
+        tags = value;
+      } else if (name.startsWith(TRANSIENT_PREFIX)) {
+        transient = true;
+      }
+    } else {
+      storable = false;
+    }
+    start = end + 1;
+  }
+  if (storable) {
+    const found: EncodedPropertiesSource = {
+      source: s,
+      byteLength: Buffer.byteLength(s, "utf8"),
+      uniqKey,
+      keys,
+      tags,
+      transient,
+    };
+    Object.defineProperty(out, SOURCE, { value: found, enumerable: false });
+  }
   return out;
 }
 
-/** The string `properties` was decoded from by decodeMessagePropertiesKeepingSource, else undefined. */
+/**
+ * What decodeMessagePropertiesKeepingSource found when it decoded `properties` from a string that can be stored
+ * as is; undefined otherwise (another object, or a string that must be re-encoded).
+ */
 export function encodedSourceOf(
   properties: Readonly<Record<string, string>> | undefined,
-): string | undefined {
+): EncodedPropertiesSource | undefined {
   if (properties === undefined || properties === null) return undefined;
-  const s = (properties as { [SOURCE]?: unknown })[SOURCE];
-  return typeof s === "string" ? s : undefined;
+  return (properties as { [SOURCE]?: EncodedPropertiesSource })[SOURCE];
 }

@@ -4,6 +4,7 @@ export {
   createEncodedPropertiesScan,
   decodeMessagePropertiesKeepingSource,
   type EncodedPropertiesScan,
+  type EncodedPropertiesSource,
   encodedSourceOf,
   scanEncodedProperties,
 } from "./encoded-properties.ts";
