@@ -46,3 +46,22 @@ test("a dispatch between reading and waiting is not lost; timeouts and close end
   expect(await held).toBe("closed");
   expect(await lp.wait(q0, 10_000, lp.version(q0))).toBe("closed");
 });
+
+test("aborting a signal shared by many held requests (a connection's) ends the ones still held", async () => {
+  const lp = new LongPolling();
+  const aborter = new AbortController();
+  const q = (queueId: number) => [{ topic: "T", queueId }];
+  const first = lp.wait(q(0), 10_000, lp.version(q(0)), aborter.signal);
+  const second = lp.wait(q(1), 10_000, lp.version(q(1)), aborter.signal);
+  const other = lp.wait(q(2), 10_000, lp.version(q(2)));
+  lp.notify("T", 0);
+  expect(await first).toBe("arrived");
+  aborter.abort();
+  expect(await second).toBe("timeout");
+  expect(lp.size).toBe(1);
+  // The aborted signal ends new waits at once; waits without it are untouched.
+  expect(await lp.wait(q(3), 10_000, lp.version(q(3)), aborter.signal)).toBe("timeout");
+  lp.notify("T", 2);
+  expect(await other).toBe("arrived");
+  lp.close();
+});

@@ -23,6 +23,8 @@ interface Waiter {
  */
 export class LongPolling {
   private readonly waiters = new Map<string, Set<Waiter>>();
+  /** The waits of each signal: one abort listener per signal (a connection's), not one per held request. */
+  private readonly bySignal = new WeakMap<AbortSignal, Set<Waiter>>();
   /** Per topic, dispatch counters: [0] counts every queue (queueId -1), [queueId + 1] one queue. */
   private readonly versions = new Map<string, number[]>();
   private closed = false;
@@ -48,13 +50,13 @@ export class LongPolling {
     if (this.version(targets) !== seenVersion) return Promise.resolve("arrived");
     if (timeoutMs <= 0 || signal?.aborted) return Promise.resolve("timeout");
     return new Promise((resolve) => {
-      const onAbort = () => waiter.resolve("timeout");
       const topics = [...new Set(targets.map((t) => t.topic))];
+      const held = signal ? this.heldBy(signal) : undefined;
       const waiter: Waiter = {
         targets: [...targets],
         resolve: (reason) => {
           clearTimeout(waiter.timer);
-          signal?.removeEventListener("abort", onAbort);
+          held?.delete(waiter);
           for (const topic of topics) {
             const set = this.waiters.get(topic);
             if (!set) continue;
@@ -65,7 +67,7 @@ export class LongPolling {
         },
         timer: setTimeout(() => waiter.resolve("timeout"), timeoutMs),
       };
-      signal?.addEventListener("abort", onAbort, { once: true });
+      held?.add(waiter);
       for (const topic of topics) {
         let set = this.waiters.get(topic);
         if (!set) {
@@ -99,6 +101,20 @@ export class LongPolling {
     const all = new Set<Waiter>();
     for (const set of this.waiters.values()) for (const w of set) all.add(w);
     return all.size;
+  }
+
+  /** The set of waits `signal` ends, with its one abort listener added the first time. */
+  private heldBy(signal: AbortSignal): Set<Waiter> {
+    let held = this.bySignal.get(signal);
+    if (!held) {
+      const waits = new Set<Waiter>();
+      held = waits;
+      this.bySignal.set(signal, waits);
+      signal.addEventListener("abort", () => {
+        for (const w of [...waits]) w.resolve("timeout");
+      });
+    }
+    return held;
   }
 
   close(): void {

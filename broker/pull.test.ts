@@ -1,8 +1,12 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { MqError } from "../proto/error.ts";
 import { decodeMessageRecord } from "../proto/message/index.ts";
+import { createRemotingClient, createRequest } from "../proto/remoting/index.ts";
+import { RequestCode } from "../proto/request-code.ts";
 import { removeDir, startBroker, waitFor } from "../tests/harness.ts";
+import { PullSysFlag } from "./handlers/pull-message.ts";
 import type { Broker } from "./index.ts";
 
 const cleanups: Array<() => Promise<void> | void> = [];
@@ -120,6 +124,36 @@ describe("pull", () => {
     await pull(b, { commitOffset: 1 });
     expect(await b.api.queryConsumerOffset("G", "PullT", 0)).toBe(1);
     expect(await b.api.queryConsumerOffset("G", "PullT", 1)).toBe(-1);
+  });
+});
+
+describe("PULL_MESSAGE over remoting", () => {
+  test("held pulls end when their client's connection closes", async () => {
+    const b = await broker();
+    const client = createRemotingClient({ serializeType: "ROCKETMQ" });
+    const held = [0, 1].map((queueId) =>
+      client
+        .invoke(
+          b.brokerAddr,
+          createRequest(RequestCode.PULL_MESSAGE, {
+            consumerGroup: "G",
+            topic: "PullT",
+            queueId,
+            queueOffset: 0,
+            maxMsgNums: 32,
+            sysFlag: PullSysFlag.SUSPEND | PullSysFlag.SUBSCRIPTION,
+            suspendTimeoutMillis: 60_000,
+            subscription: "*",
+            expressionType: "TAG",
+          }),
+          60_000,
+        )
+        .catch((err: unknown) => err),
+    );
+    await waitFor("two held pulls", () => b.longPolling.size === 2);
+    await client.close();
+    await waitFor("no held pull", () => b.longPolling.size === 0);
+    for (const r of await Promise.all(held)) expect(r).toBeInstanceOf(MqError);
   });
 });
 

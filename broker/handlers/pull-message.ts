@@ -55,6 +55,18 @@ export interface PullHandlerDeps {
  * SUSPEND flag the request is held (long polling) until a message arrives, the timeout passes or the client leaves.
  */
 export function registerPullHandlers(server: RemotingServer, deps: PullHandlerDeps): void {
+  const closedSignals = new WeakMap<RemotingConnection, AbortSignal>();
+  /** Aborted when `connection` closes. */
+  const closedSignal = (connection: RemotingConnection): AbortSignal => {
+    let signal = closedSignals.get(connection);
+    if (!signal) {
+      const aborter = new AbortController();
+      connection.onClose(() => aborter.abort());
+      signal = aborter.signal;
+      closedSignals.set(connection, signal);
+    }
+    return signal;
+  };
   server.handle(RequestCode.PULL_MESSAGE, async (cmd, ctx) => {
     const h = readHeader(cmd, pullHeader);
     let filter: FilterExpression;
@@ -70,39 +82,34 @@ export function registerPullHandlers(server: RemotingServer, deps: PullHandlerDe
       filter = { expressionType: sub.expressionType, expression: sub.subString };
     }
     const suspend = (h.sysFlag & PullSysFlag.SUSPEND) !== 0 ? (h.suspendTimeoutMillis ?? 0) : 0;
-    // Only a request that may be held needs to hear that its client left.
-    const aborter = suspend > 0 ? new AbortController() : undefined;
-    const unsubscribe = aborter ? ctx.connection.onClose(() => aborter.abort()) : undefined;
-    try {
-      const r = await deps.api.pull({
-        consumerGroup: h.consumerGroup,
-        topic: h.topic,
-        queueId: h.queueId,
-        queueOffset: h.queueOffset,
-        maxMsgNums: h.maxMsgNums,
-        ...(h.maxMsgBytes !== undefined ? { maxMsgBytes: h.maxMsgBytes } : {}),
-        filter,
-        suspendTimeoutMs: suspend,
-        ...((h.sysFlag & PullSysFlag.COMMIT_OFFSET) !== 0 && h.commitOffset !== undefined
-          ? { commitOffset: h.commitOffset }
-          : {}),
-        ...(aborter ? { signal: aborter.signal } : {}),
-        bodyOnly: true,
-      });
-      return createResponse(
-        cmd,
-        CODE_OF[r.status],
-        REMARK_OF[r.status],
-        {
-          suggestWhichBrokerId: 0,
-          nextBeginOffset: r.nextBeginOffset,
-          minOffset: r.minOffset,
-          maxOffset: r.maxOffset,
-        },
-        r.status === "FOUND" ? r.body : undefined,
-      );
-    } finally {
-      unsubscribe?.();
-    }
+    // A request that may be held must hear that its client left: one signal per connection serves them all.
+    const signal = suspend > 0 ? closedSignal(ctx.connection) : undefined;
+    const r = await deps.api.pull({
+      consumerGroup: h.consumerGroup,
+      topic: h.topic,
+      queueId: h.queueId,
+      queueOffset: h.queueOffset,
+      maxMsgNums: h.maxMsgNums,
+      ...(h.maxMsgBytes !== undefined ? { maxMsgBytes: h.maxMsgBytes } : {}),
+      filter,
+      suspendTimeoutMs: suspend,
+      ...((h.sysFlag & PullSysFlag.COMMIT_OFFSET) !== 0 && h.commitOffset !== undefined
+        ? { commitOffset: h.commitOffset }
+        : {}),
+      ...(signal ? { signal } : {}),
+      bodyOnly: true,
+    });
+    return createResponse(
+      cmd,
+      CODE_OF[r.status],
+      REMARK_OF[r.status],
+      {
+        suggestWhichBrokerId: 0,
+        nextBeginOffset: r.nextBeginOffset,
+        minOffset: r.minOffset,
+        maxOffset: r.maxOffset,
+      },
+      r.status === "FOUND" ? r.body : undefined,
+    );
   });
 }
