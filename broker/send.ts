@@ -151,111 +151,130 @@ export function createSender(deps: SendDeps): Sender {
     return input;
   };
 
-  return {
-    async send(m, options) {
-      checkWritable(deps.roleState, config.brokerName);
-      checkBody(m);
-      const tc = topicFor(m.topic, options);
-      let topic = tc.topicName;
-      let queueId = queueFor(tc, m.queueId);
-      // Properties decoded from a request's string (SEND_MESSAGE) are stored as that string when nothing below
-      // changes them: then they are only read here, and copied before any change.
-      const source = encodedSourceOf(m.properties);
-      const shared = source !== undefined && !source.transient;
-      let properties = shared ? m.properties! : cleanProperties(m.properties);
-      const writable = () => (properties === m.properties ? cleanProperties(m.properties) : properties);
+  /** Stores a timer message in the timer topic and schedules it. */
+  const sendTimer = async (
+    m: SendMessage,
+    topic: string,
+    properties: Record<string, string>,
+    deliverAt: number,
+  ): Promise<SendResult> => {
+    const r = await store.putMessage(toInput(m, RMQ_SYS_WHEEL_TIMER_TOPIC, 0, properties));
+    await deps.timer!.schedule({
+      deliverAtMs: deliverAt,
+      commitLogOffset: r.commitLogOffset,
+      size: r.wroteBytes,
+      ...(utf8Length(r.uniqKey) <= TIMER_KEY_MAX_BYTES ? { key: r.uniqKey } : {}),
+    });
+    return {
+      status: "SEND_OK",
+      msgId: r.msgId,
+      uniqKey: r.uniqKey,
+      topic: RMQ_SYS_WHEEL_TIMER_TOPIC,
+      queueId: 0,
+      queueOffset: r.queueOffset,
+      commitLogOffset: r.commitLogOffset,
+      ...(utf8Length(r.uniqKey) <= TIMER_KEY_MAX_BYTES
+        ? { recallHandle: encodeRecallHandle(topic, config.brokerName, deliverAt, r.uniqKey) }
+        : {}),
+    };
+  };
 
-      if (isRetryTopic(topic)) {
-        const group = topic.slice(RETRY_GROUP_TOPIC_PREFIX.length);
-        const groupConfig = deps.groups.findOrCreate(group, config.autoCreateSubscriptionGroup);
-        if (!groupConfig)
-          throw new MqError(
-            ResponseCode.SUBSCRIPTION_GROUP_NOT_EXIST,
-            `subscription group not exist, ${group}`,
-          );
-        const max = options?.maxReconsumeTimes ?? groupConfig.retryMaxTimes;
-        if ((m.reconsumeTimes ?? 0) > max) {
-          topic = getDLQTopic(group);
-          queueId = 0;
-          ensureInnerTopic(deps, topic, 1, PERM_READ | PERM_WRITE);
-        }
-      }
+  /** send's work; throws synchronously on refusal, and chains the put instead of awaiting (no async frame). */
+  const sendOne = (m: SendMessage, options: SendOptions | undefined): Promise<SendResult> => {
+    checkWritable(deps.roleState, config.brokerName);
+    checkBody(m);
+    const tc = topicFor(m.topic, options);
+    let topic = tc.topicName;
+    let queueId = queueFor(tc, m.queueId);
+    // Properties decoded from a request's string (SEND_MESSAGE) are stored as that string when nothing below
+    // changes them: then they are only read here, and copied before any change.
+    const source = encodedSourceOf(m.properties);
+    const shared = source !== undefined && !source.transient;
+    let properties = shared ? m.properties! : cleanProperties(m.properties);
+    const writable = () => (properties === m.properties ? cleanProperties(m.properties) : properties);
 
-      let txType = getTransactionValue(m.sysFlag ?? 0);
-      if (txType === 0 && properties[MessageConst.PROPERTY_TRANSACTION_PREPARED] === "true")
-        txType = MessageSysFlag.TRANSACTION_PREPARED_TYPE;
-      if (txType === MessageSysFlag.TRANSACTION_PREPARED_TYPE && deps.transactions) {
-        const input = toInput(m, topic, queueId, writable());
-        input.sysFlag = (m.sysFlag ?? 0) | MessageSysFlag.TRANSACTION_PREPARED_TYPE;
-        const r = await deps.transactions.putHalf(input, options?.producerGroup);
-        return {
-          status: "SEND_OK",
-          msgId: r.msgId,
-          uniqKey: r.uniqKey,
-          topic: RMQ_SYS_TRANS_HALF_TOPIC,
-          queueId: 0,
-          queueOffset: r.queueOffset,
-          commitLogOffset: r.commitLogOffset,
-        };
+    if (isRetryTopic(topic)) {
+      const group = topic.slice(RETRY_GROUP_TOPIC_PREFIX.length);
+      const groupConfig = deps.groups.findOrCreate(group, config.autoCreateSubscriptionGroup);
+      if (!groupConfig)
+        throw new MqError(
+          ResponseCode.SUBSCRIPTION_GROUP_NOT_EXIST,
+          `subscription group not exist, ${group}`,
+        );
+      const max = options?.maxReconsumeTimes ?? groupConfig.retryMaxTimes;
+      if ((m.reconsumeTimes ?? 0) > max) {
+        topic = getDLQTopic(group);
+        queueId = 0;
+        ensureInnerTopic(deps, topic, 1, PERM_READ | PERM_WRITE);
       }
-      const isHalf =
-        txType === MessageSysFlag.TRANSACTION_PREPARED_TYPE ||
-        txType === MessageSysFlag.TRANSACTION_ROLLBACK_TYPE;
-      const now = deps.clock();
-      const deliverAt = deps.timer && !isHalf ? timerDeliverAt(properties, now) : undefined;
-      if (deps.timer && deliverAt !== undefined && deliverAt > now) {
-        if (deliverAt - now > config.timerMaxDelayMs)
-          throw new MqError(
-            ResponseCode.MESSAGE_ILLEGAL,
-            `timer message illegal: delivery in ${deliverAt - now} ms is beyond the maximum delay of ${config.timerMaxDelayMs} ms`,
-          );
-        properties = writable();
-        properties[MessageConst.PROPERTY_REAL_TOPIC] = topic;
-        properties[MessageConst.PROPERTY_REAL_QUEUE_ID] = String(queueId);
-        properties[MessageConst.PROPERTY_TIMER_OUT_MS] = String(deliverAt);
-        const r = await store.putMessage(toInput(m, RMQ_SYS_WHEEL_TIMER_TOPIC, 0, properties));
-        await deps.timer.schedule({
-          deliverAtMs: deliverAt,
-          commitLogOffset: r.commitLogOffset,
-          size: r.wroteBytes,
-          ...(utf8Length(r.uniqKey) <= TIMER_KEY_MAX_BYTES ? { key: r.uniqKey } : {}),
-        });
-        return {
-          status: "SEND_OK",
-          msgId: r.msgId,
-          uniqKey: r.uniqKey,
-          topic: RMQ_SYS_WHEEL_TIMER_TOPIC,
-          queueId: 0,
-          queueOffset: r.queueOffset,
-          commitLogOffset: r.commitLogOffset,
-          ...(utf8Length(r.uniqKey) <= TIMER_KEY_MAX_BYTES
-            ? { recallHandle: encodeRecallHandle(topic, config.brokerName, deliverAt, r.uniqKey) }
-            : {}),
-        };
-      }
+    }
 
-      const delay = delayLevelOf(properties, config.delayLevelCount);
-      if (delay > 0 && !isHalf) {
-        const level = delay;
-        properties = writable();
-        properties[MessageConst.PROPERTY_DELAY_TIME_LEVEL] = String(level);
-        properties[MessageConst.PROPERTY_REAL_TOPIC] = topic;
-        properties[MessageConst.PROPERTY_REAL_QUEUE_ID] = String(queueId);
-        topic = RMQ_SYS_SCHEDULE_TOPIC;
-        queueId = level - 1;
-      }
-
-      const asIs = properties === m.properties ? source?.source : undefined;
-      const r = await store.putMessage(toInput(m, topic, queueId, properties, asIs));
-      return {
+    let txType = getTransactionValue(m.sysFlag ?? 0);
+    if (txType === 0 && properties[MessageConst.PROPERTY_TRANSACTION_PREPARED] === "true")
+      txType = MessageSysFlag.TRANSACTION_PREPARED_TYPE;
+    if (txType === MessageSysFlag.TRANSACTION_PREPARED_TYPE && deps.transactions) {
+      const input = toInput(m, topic, queueId, writable());
+      input.sysFlag = (m.sysFlag ?? 0) | MessageSysFlag.TRANSACTION_PREPARED_TYPE;
+      return deps.transactions.putHalf(input, options?.producerGroup).then((r) => ({
         status: "SEND_OK",
         msgId: r.msgId,
         uniqKey: r.uniqKey,
-        topic,
-        queueId,
+        topic: RMQ_SYS_TRANS_HALF_TOPIC,
+        queueId: 0,
         queueOffset: r.queueOffset,
         commitLogOffset: r.commitLogOffset,
-      };
+      }));
+    }
+    const isHalf =
+      txType === MessageSysFlag.TRANSACTION_PREPARED_TYPE ||
+      txType === MessageSysFlag.TRANSACTION_ROLLBACK_TYPE;
+    const now = deps.clock();
+    const deliverAt = deps.timer && !isHalf ? timerDeliverAt(properties, now) : undefined;
+    if (deps.timer && deliverAt !== undefined && deliverAt > now) {
+      if (deliverAt - now > config.timerMaxDelayMs)
+        throw new MqError(
+          ResponseCode.MESSAGE_ILLEGAL,
+          `timer message illegal: delivery in ${deliverAt - now} ms is beyond the maximum delay of ${config.timerMaxDelayMs} ms`,
+        );
+      properties = writable();
+      properties[MessageConst.PROPERTY_REAL_TOPIC] = topic;
+      properties[MessageConst.PROPERTY_REAL_QUEUE_ID] = String(queueId);
+      properties[MessageConst.PROPERTY_TIMER_OUT_MS] = String(deliverAt);
+      return sendTimer(m, topic, properties, deliverAt);
+    }
+
+    const delay = delayLevelOf(properties, config.delayLevelCount);
+    if (delay > 0 && !isHalf) {
+      const level = delay;
+      properties = writable();
+      properties[MessageConst.PROPERTY_DELAY_TIME_LEVEL] = String(level);
+      properties[MessageConst.PROPERTY_REAL_TOPIC] = topic;
+      properties[MessageConst.PROPERTY_REAL_QUEUE_ID] = String(queueId);
+      topic = RMQ_SYS_SCHEDULE_TOPIC;
+      queueId = level - 1;
+    }
+
+    const asIs = properties === m.properties ? source?.source : undefined;
+    const finalTopic = topic;
+    const finalQueueId = queueId;
+    return store.putMessage(toInput(m, topic, queueId, properties, asIs)).then((r) => ({
+      status: "SEND_OK",
+      msgId: r.msgId,
+      uniqKey: r.uniqKey,
+      topic: finalTopic,
+      queueId: finalQueueId,
+      queueOffset: r.queueOffset,
+      commitLogOffset: r.commitLogOffset,
+    }));
+  };
+
+  return {
+    send(m, options) {
+      try {
+        return sendOne(m, options);
+      } catch (err) {
+        return Promise.reject(err);
+      }
     },
 
     async sendBatch(messages, options) {

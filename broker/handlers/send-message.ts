@@ -1,4 +1,4 @@
-import { decodeMessagePropertiesKeepingSource, MessageConst } from "../../proto/message/index.ts";
+import { decodeMessagePropertiesKeepingSource } from "../../proto/message/index.ts";
 import type { RemotingCommand, RemotingContext, RemotingServer } from "../../proto/remoting/index.ts";
 import { readHeader } from "../../proto/remoting/index.ts";
 import { RequestCode } from "../../proto/request-code.ts";
@@ -54,15 +54,25 @@ function optionsOf(h: ReturnType<typeof readSendHeader>): SendOptions {
 /** SendMessageResponseHeader plus the region/trace fields Java brokers add. */
 function sendResponse(request: RemotingCommand, results: SendResult[]): RemotingCommand {
   const first = results[0]!;
-  const header: Record<string, string | number> = {
-    msgId: results.length === 1 ? first.msgId : results.map((r) => r.msgId).join(","),
-    queueId: first.queueId,
-    queueOffset: first.queueOffset,
-  };
-  if (first.recallHandle) header.recallHandle = first.recallHandle;
-  header[MessageConst.PROPERTY_MSG_REGION] = "DefaultRegion";
-  header[MessageConst.PROPERTY_TRACE_SWITCH] = "true";
-  return ok(request, header);
+  const msgId = results.length === 1 ? first.msgId : results.map((r) => r.msgId).join(",");
+  // Literals of strings (MessageConst.PROPERTY_MSG_REGION / PROPERTY_TRACE_SWITCH spelled out): fixed shapes, nothing
+  // for toExtFields to convert. Field order as before.
+  if (first.recallHandle)
+    return ok(request, {
+      msgId,
+      queueId: String(first.queueId),
+      queueOffset: String(first.queueOffset),
+      recallHandle: first.recallHandle,
+      MSG_REGION: "DefaultRegion",
+      TRACE_ON: "true",
+    });
+  return ok(request, {
+    msgId,
+    queueId: String(first.queueId),
+    queueOffset: String(first.queueOffset),
+    MSG_REGION: "DefaultRegion",
+    TRACE_ON: "true",
+  });
 }
 
 export interface SendHandlerDeps {
