@@ -3,7 +3,9 @@
  * `npm start` (bin/start.ts: nameserver + broker + Local proxy in one process), timed from spawn until it
  * answers a real request, then left idle to read its RSS and CPU from /proc.
  */
+
 import { join } from "node:path";
+import { roleRuntimeEnv } from "../../config/index.ts";
 import {
   clockTicksPerSecond,
   freePorts,
@@ -73,7 +75,7 @@ export async function measureRole(
   const o = { ...defaultRoleFootprintOptions, ...options };
   const dir = makeTempDir(`w4-${role}`);
   const started: ServerProcess[] = [];
-  const env = { BUNMQ_HOME: dir, BUNMQ_LOG_LEVEL: o.logLevel };
+  const env = { ...roleRuntimeEnv, BUNMQ_HOME: dir, BUNMQ_LOG_LEVEL: o.logLevel };
   const spawn = (name: string, args: string[]) => {
     const p = new ServerProcess({
       cmd: [process.execPath, ...args],

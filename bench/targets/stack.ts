@@ -3,8 +3,10 @@
  * RSS can be read from /proc apart from the generators'), bound to 127.0.0.1 on free ports, with its data in a
  * fresh temp dir. stop() ends only the processes it started, by pid, and removes the dir.
  */
+
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { roleRuntimeEnv } from "../../config/index.ts";
 import { freePorts, makeTempDir, removeDir, ServerProcess, waitUntil } from "../harness/index.ts";
 import { grpcQueryRoute } from "./grpc-client.ts";
 import { remotingCall } from "./remoting-admin.ts";
@@ -77,7 +79,7 @@ export class BunmqStack {
     const o = this.options;
     this.dir = makeTempDir(o.layout);
     const [nsPort, brokerPort, grpcPort, httpPort] = freePorts(4);
-    const env = { BUNMQ_HOME: this.dir, BUNMQ_LOG_LEVEL: o.logLevel };
+    const env = { ...roleRuntimeEnv, BUNMQ_HOME: this.dir, BUNMQ_LOG_LEVEL: o.logLevel };
     const spawn = (name: string, cmd: string[]) => {
       const p = new ServerProcess({
         cmd: [process.execPath, ...o.runtimeFlags, ...cmd],
