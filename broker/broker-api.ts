@@ -1,3 +1,4 @@
+import type { MqError } from "../proto/error.ts";
 import type { MessageExt } from "../proto/message/index.ts";
 import type { FilterExpression } from "./filter/index.ts";
 import type { SubscriptionGroupConfig } from "./subscription-group.ts";
@@ -130,6 +131,16 @@ export interface AckRequest {
   receiptHandle: string;
 }
 
+/** Several receipt handles of one group and topic, acked together (BATCH_ACK_MESSAGE, AckMessage with entries). */
+export interface AckBatchRequest {
+  consumerGroup: string;
+  topic: string;
+  receiptHandles: readonly string[];
+}
+
+/** Per receipt handle, in request order: undefined when acked, else why that one was refused. */
+export type AckBatchResult = Array<MqError | undefined>;
+
 export interface ChangeInvisibleTimeRequest extends AckRequest {
   invisibleTimeMs: number;
 }
@@ -244,6 +255,11 @@ export interface BrokerApi {
 
   pop(request: PopRequest): Promise<PopResult>;
   ack(request: AckRequest): Promise<void>;
+  /**
+   * Acks several handles, writing one revive-log record per checkpoint rather than one per handle. A bad handle
+   * gets its own error in the result; a bad group or topic throws for the whole batch.
+   */
+  ackBatch(request: AckBatchRequest): Promise<AckBatchResult>;
   changeInvisibleTime(request: ChangeInvisibleTimeRequest): Promise<ChangeInvisibleTimeResult>;
   /** Sends a popped message to %DLQ%group at once and acks it (gRPC ForwardMessageToDeadLetterQueue). */
   forwardToDeadLetterQueue(request: AckRequest): Promise<void>;

@@ -60,6 +60,7 @@ export function createLocalBrokerApi(parts: LocalApiParts): BrokerApi {
     },
     pop: (request) => parts.pop.pop(request),
     ack: (request) => parts.pop.ack(request),
+    ackBatch: (request) => parts.pop.ackBatch(request),
     changeInvisibleTime: (request) => parts.pop.changeInvisibleTime(request),
     forwardToDeadLetterQueue: (request) => parts.pop.forwardToDeadLetterQueue(request),
     consumerSendMsgBack: (request) => consumerSendMsgBack(parts.sendBack, request),

@@ -212,3 +212,57 @@ describe("pop state across a restart", () => {
     });
   });
 });
+
+describe("ackBatch", () => {
+  test("acks valid handles with one record per checkpoint, refuses bad ones each on its own, and survives a restart", async () => {
+    const dir = tempDir("bunmq-pop-batch-");
+    cleanups.push(() => removeDir(dir));
+    const clock = { now: 1_700_000_000_000 };
+    const options = { clock: () => clock.now, reviveIntervalMs: 0, scheduleIntervalMs: 0 };
+    let running = await startBroker({ dir, options });
+    await running.broker.api.createTopic({ topic: "PopB", readQueueNums: 1, writeQueueNums: 1 });
+    await sendBodies(running.broker, "PopB", ["m0", "m1", "m2", "m3", "m4"]);
+    const r = await pop(running.broker, "PopB");
+    const byBody = new Map(r.messages.map((m) => [dec.decode(m.body), m.receiptHandle]));
+    const h = (b: string) => byBody.get(b)!;
+    // same checkpoint, but an offset the pop never handed out
+    const parts = h("m0").split(" ");
+    parts[7] = "99";
+    const notInCk = parts.join(" ");
+    const results = await running.broker.api.ackBatch({
+      consumerGroup: "G",
+      topic: "PopB",
+      receiptHandles: [h("m0"), "garbage", h("m2"), notInCk, h("m0"), h("m4")],
+    });
+    expect(results.map((e) => e?.code)).toEqual([
+      undefined,
+      ResponseCode.INVALID_PARAMETER,
+      undefined,
+      ResponseCode.INVALID_PARAMETER,
+      undefined,
+      undefined,
+    ]);
+    expect(results[3]!.message).toContain("not part of its pop checkpoint");
+    await expectCode(
+      running.broker.api.ackBatch({ consumerGroup: "G", topic: "bad topic", receiptHandles: [h("m1")] }),
+      ResponseCode.INVALID_PARAMETER,
+    );
+    await running.close();
+
+    // the batch record replays: only the unacked messages come back
+    running = await startBroker({ dir, options });
+    cleanups.push(() => running.close());
+    clock.now += 31_000;
+    expect(await running.broker.revive()).toBe(2);
+    const back = await pop(running.broker, "PopB");
+    expect(back.messages.map((m) => dec.decode(m.body)).sort()).toEqual(["m1", "m3"]);
+    const acked = await running.broker.api.ackBatch({
+      consumerGroup: "G",
+      topic: "PopB",
+      receiptHandles: back.messages.map((m) => m.receiptHandle),
+    });
+    expect(acked).toEqual([undefined, undefined]);
+    clock.now += 60_000;
+    expect(await running.broker.revive()).toBe(0);
+  });
+});

@@ -2,6 +2,8 @@ import { MqError } from "../../proto/error.ts";
 import { MessageConst, type MessageExt } from "../../proto/message/index.ts";
 import { ResponseCode } from "../../proto/response-code.ts";
 import type {
+  AckBatchRequest,
+  AckBatchResult,
   AckRequest,
   ChangeInvisibleTimeRequest,
   ChangeInvisibleTimeResult,
@@ -30,6 +32,7 @@ import {
 } from "../topic-validator.ts";
 import {
   ACK_TAG,
+  BATCH_ACK_TAG,
   type Checkpoint,
   CK_TAG,
   checkpointKey,
@@ -37,6 +40,7 @@ import {
   decodeAck,
   decodeCheckpoint,
   encodeAck,
+  encodeBatchAck,
   encodeCheckpoint,
   keyOf,
 } from "./checkpoint.ts";
@@ -74,6 +78,13 @@ export interface PopDeps extends TopicCreation {
   clock: () => number;
   config: PopConfig;
   onError?: (err: unknown) => void;
+}
+
+function notInCheckpoint(offset: number): MqError {
+  return new MqError(
+    ResponseCode.INVALID_PARAMETER,
+    `receipt handle offset ${offset} is not part of its pop checkpoint`,
+  );
 }
 
 /** Every fifth pop reads the retry topic first, so redeliveries are not starved by a busy topic. */
@@ -345,12 +356,52 @@ export class PopService {
       return;
     }
     if (!ck) return; // already fully acked or revived: acking again is harmless
-    if (!ck.offsets.includes(handle.queueOffset))
-      throw new MqError(
-        ResponseCode.INVALID_PARAMETER,
-        `receipt handle offset ${handle.queueOffset} is not part of its pop checkpoint`,
-      );
+    if (!ck.offsets.includes(handle.queueOffset)) throw notInCheckpoint(handle.queueOffset);
     await this.ackOffset(ck, handle.queueOffset);
+  }
+
+  /**
+   * Acks several handles: memory is marked per handle, then one record per checkpoint is appended (`bAck` for
+   * more than one offset), the appends running together. A refused handle gets its own error; the rest go on.
+   */
+  async ackBatch(req: AckBatchRequest): Promise<AckBatchResult> {
+    validateGroup(req.consumerGroup);
+    validateTopic(req.topic);
+    const results: AckBatchResult = new Array(req.receiptHandles.length).fill(undefined);
+    const byCk = new Map<Checkpoint, { offsets: number[]; entries: number[] }>();
+    req.receiptHandles.forEach((receiptHandle, i) => {
+      try {
+        const { ck, handle } = this.lookupHandle(req.consumerGroup, req.topic, receiptHandle);
+        if (handle.reviveQid === POP_ORDER_REVIVE_QUEUE) {
+          this.orderly.ack(req.consumerGroup, req.topic, handle.queueId, handle.queueOffset);
+          return;
+        }
+        if (!ck) return; // already fully acked or revived: harmless, as for a single ack
+        const offset = handle.queueOffset;
+        if (!ck.offsets.includes(offset)) throw notInCheckpoint(offset);
+        if (ck.acked.has(offset)) return;
+        ck.acked.add(offset);
+        if (ck.acked.size === ck.offsets.length) this.pending.delete(keyOf(ck));
+        const group = byCk.get(ck);
+        if (group) {
+          group.offsets.push(offset);
+          group.entries.push(i);
+        } else byCk.set(ck, { offsets: [offset], entries: [i] });
+      } catch (err) {
+        results[i] = MqError.from(err);
+      }
+    });
+    const writes = [...byCk].map(async ([ck, { offsets, entries }]) => {
+      try {
+        if (offsets.length === 1) await this.append(ck.reviveQid, ACK_TAG, encodeAck(ck, offsets[0]));
+        else await this.append(ck.reviveQid, BATCH_ACK_TAG, encodeBatchAck(ck, offsets));
+      } catch (err) {
+        const e = MqError.from(err);
+        for (const i of entries) results[i] = e;
+      }
+    });
+    await Promise.all(writes);
+    return results;
   }
 
   async changeInvisibleTime(req: ChangeInvisibleTimeRequest): Promise<ChangeInvisibleTimeResult> {
@@ -513,20 +564,22 @@ export class PopService {
   private lookup(req: AckRequest): { ck: Checkpoint | undefined; handle: ReceiptHandle } {
     validateGroup(req.consumerGroup);
     validateTopic(req.topic);
-    const handle = decodeReceiptHandle(req.receiptHandle);
+    return this.lookupHandle(req.consumerGroup, req.topic, req.receiptHandle);
+  }
+
+  private lookupHandle(
+    consumerGroup: string,
+    topic: string,
+    receiptHandle: string,
+  ): { ck: Checkpoint | undefined; handle: ReceiptHandle } {
+    const handle = decodeReceiptHandle(receiptHandle);
     if (handle.brokerName !== this.deps.config.brokerName)
       throw new MqError(
         ResponseCode.INVALID_PARAMETER,
         `the receipt handle belongs to broker ${handle.brokerName}, not ${this.deps.config.brokerName}`,
       );
-    const readTopic = realTopicOf(handle, req.topic, req.consumerGroup);
-    const key = checkpointKey(
-      req.consumerGroup,
-      readTopic,
-      handle.queueId,
-      handle.startOffset,
-      handle.popTime,
-    );
+    const readTopic = realTopicOf(handle, topic, consumerGroup);
+    const key = checkpointKey(consumerGroup, readTopic, handle.queueId, handle.startOffset, handle.popTime);
     return { ck: this.pending.get(key), handle };
   }
 
@@ -597,13 +650,16 @@ export class PopService {
           offsets.commit(ck.consumerGroup, ck.readTopic, ck.queueId, ck.nextOffset);
         return;
       }
-      const { key, ackOffset } = decodeAck(m.body);
+      const { key, ackOffset, ackOffsets } = decodeAck(m.body);
       const ck = this.pending.get(key);
       if (!ck) return;
       if (tag === DONE_TAG) {
         this.pending.delete(key);
       } else if (tag === ACK_TAG && ackOffset !== undefined) {
         ck.acked.add(ackOffset);
+        if (ck.acked.size >= ck.offsets.length) this.pending.delete(key);
+      } else if (tag === BATCH_ACK_TAG && ackOffsets !== undefined) {
+        for (const o of ackOffsets) ck.acked.add(o);
         if (ck.acked.size >= ck.offsets.length) this.pending.delete(key);
       }
     } catch (err) {
