@@ -71,6 +71,8 @@ export class MessageStore {
   private readonly topicTable: TopicTable = createTopicTable();
   private readonly encoder: MessageEncoder;
   private readonly listeners = new Set<(r: DispatchRequest) => void>();
+  /** The listeners as an array, remade when they change: iterating a Set makes an iterator per message. */
+  private listenerList: ((r: DispatchRequest) => void)[] = [];
   /** Appended messages not yet dispatched, in CommitLog order (from pendingHead). */
   private pending: AppendedMessage[] = [];
   private pendingHead = 0;
@@ -476,7 +478,11 @@ export class MessageStore {
   /** Registers a listener called for every record once it is in its ConsumeQueue and index; returns an unsubscribe. */
   onDispatch(listener: (r: DispatchRequest) => void): () => void {
     this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    this.listenerList = [...this.listeners];
+    return () => {
+      this.listeners.delete(listener);
+      this.listenerList = [...this.listeners];
+    };
   }
 
   // ---- maintenance --------------------------------------------------------------------------------------------
@@ -659,8 +665,9 @@ export class MessageStore {
     if (end > this.confirmedOffset) this.confirmedOffset = end; // listeners may read it right away
     this.confirmedLastRecord = m.commitLogOffset;
     this.confirmedStoreTimestamp = m.storeTimestamp;
-    if (this.listeners.size === 0) return;
-    for (const listener of this.listeners) {
+    const listeners = this.listenerList;
+    for (let i = 0; i < listeners.length; i++) {
+      const listener = listeners[i]!;
       try {
         listener(m);
       } catch (err) {
