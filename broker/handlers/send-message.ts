@@ -51,10 +51,8 @@ function optionsOf(h: ReturnType<typeof readSendHeader>): SendOptions {
   return options;
 }
 
-/** SendMessageResponseHeader plus the region/trace fields Java brokers add. */
-function sendResponse(request: RemotingCommand, results: SendResult[]): RemotingCommand {
-  const first = results[0]!;
-  const msgId = results.length === 1 ? first.msgId : results.map((r) => r.msgId).join(",");
+/** SendMessageResponseHeader (`msgId`: a batch's ids joined by ",") plus the region/trace fields Java brokers add. */
+function sendResponse(request: RemotingCommand, first: SendResult, msgId: string): RemotingCommand {
   // Literals of strings (MessageConst.PROPERTY_MSG_REGION / PROPERTY_TRACE_SWITCH spelled out): fixed shapes, nothing
   // for toExtFields to convert. Field order as before.
   if (first.recallHandle)
@@ -99,7 +97,7 @@ export function registerSendHandlers(server: RemotingServer, deps: SendHandlerDe
       })),
       optionsOf(h),
     );
-    return sendResponse(cmd, results);
+    return sendResponse(cmd, results[0]!, results.map((r) => r.msgId).join(","));
   };
 
   // Not async: one promise less per message. A bad header throws synchronously, which the connection answers
@@ -123,7 +121,7 @@ export function registerSendHandlers(server: RemotingServer, deps: SendHandlerDe
         },
         optionsOf(h),
       )
-      .then((result) => sendResponse(cmd, [result]));
+      .then((result) => sendResponse(cmd, result, result.msgId));
   };
 
   server.handle(RequestCode.SEND_MESSAGE, single(false));
