@@ -374,6 +374,57 @@ export function runBackendCases(name: string, setup: () => Promise<BackendFixtur
       expect(stored).toBe(1);
     });
 
+    test("ackMessages acks several handles at once and refuses bad ones each on its own", async () => {
+      const topic = `${name}-batch`;
+      const group = `${name}-g10`;
+      await f.createTopic(topic);
+      for (let i = 0; i < 4; i++) await b.sendMessage(f.brokerName, outgoing(topic, i));
+      const got = (await popAll(topic, group, 5000)).messages.sort((x, y) => x.queueOffset - y.queueOffset);
+      expect(got.length).toBe(4);
+      const parts = got[1].receiptHandle.split(" ");
+      parts[7] = "99"; // same checkpoint, an offset it never handed out
+      const errors = await b.ackMessages(f.brokerName, {
+        consumerGroup: group,
+        topic,
+        receiptHandles: [
+          got[0].receiptHandle,
+          "garbage",
+          parts.join(" "),
+          got[2].receiptHandle,
+          got[0].receiptHandle,
+        ],
+      });
+      expect(errors.map((e) => e?.code)).toEqual([
+        undefined,
+        ResponseCode.INVALID_PARAMETER,
+        ResponseCode.INVALID_PARAMETER,
+        undefined,
+        undefined,
+      ]);
+      f.advance(6000);
+      await f.revive(); // the count includes other cases' messages: the pop below is what tells
+      const again = (await popAll(topic, group, 5000)).messages;
+      expect(again.map((m) => m.properties.UNIQ_KEY).sort()).toEqual(
+        [got[1], got[3]].map((m) => m.properties.UNIQ_KEY).sort(),
+      );
+      expect(
+        await b.ackMessages(f.brokerName, {
+          consumerGroup: group,
+          topic,
+          receiptHandles: again.map((m) => m.receiptHandle),
+        }),
+      ).toEqual([undefined, undefined]);
+      expect(
+        await refusedWith(
+          b.ackMessages(`not-${f.brokerName}`, {
+            consumerGroup: group,
+            topic,
+            receiptHandles: ["0 0 0 0 0 x 0 0"],
+          }),
+        ),
+      ).toBe(ResponseCode.BROKER_NOT_EXIST);
+    });
+
     test("refuses a receipt handle that is not this broker's or is garbage", async () => {
       const topic = `${name}-basic`;
       const foreign = `0 ${Date.now()} 5000 0 0 not-${f.brokerName} 0 0 0`;

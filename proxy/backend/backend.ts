@@ -6,6 +6,7 @@
  * offset moved, polling full) are return values.
  */
 
+import type { MqError } from "../../proto/error.ts";
 import type { MessageExt as RecordMessageExt } from "../../proto/message/index.ts";
 
 /** Topic attribute `message.type`; MIXED accepts every type. */
@@ -127,6 +128,13 @@ export interface AckRequest {
   receiptHandle: string;
 }
 
+/** Receipt handles of one broker, group and topic, acked in one call. */
+export interface AckBatchRequest {
+  consumerGroup: string;
+  topic: string;
+  receiptHandles: readonly string[];
+}
+
 export interface ChangeInvisibleTimeRequest extends AckRequest {
   invisibleTime: number;
 }
@@ -202,6 +210,11 @@ export interface Backend {
   /** Pops with long polling: resolves when messages arrive, pollTime passes, or `signal` aborts. */
   popMessage(brokerName: string, request: PopRequest, signal?: AbortSignal): Promise<PopResult>;
   ackMessage(brokerName: string, request: AckRequest): Promise<void>;
+  /**
+   * Acks several handles of one broker in one request (BATCH_ACK_MESSAGE in Cluster mode). Per handle, in order:
+   * undefined when acked, else that handle's refusal. Throws only when the whole call failed.
+   */
+  ackMessages(brokerName: string, request: AckBatchRequest): Promise<Array<MqError | undefined>>;
   /** Resolves with the new receipt handle, which replaces the old one. */
   changeInvisibleTime(brokerName: string, request: ChangeInvisibleTimeRequest): Promise<string>;
   pullMessage(brokerName: string, request: PullRequest, signal?: AbortSignal): Promise<PullResult>;

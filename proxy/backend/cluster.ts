@@ -21,6 +21,7 @@ import {
 import { RequestCode } from "../../proto/request-code.ts";
 import { ResponseCode } from "../../proto/response-code.ts";
 import type {
+  AckBatchRequest,
   AckRequest,
   Backend,
   ChangeInvisibleTimeRequest,
@@ -41,6 +42,7 @@ import type {
   TopicRoute,
   TransactionCheck,
 } from "./backend.ts";
+import { decodeBatchAckFailures, planBatchAck } from "./batch-ack-body.ts";
 import { decodeMessageRecords, withReceiptHandles } from "./pop-response.ts";
 import { RouteCache } from "./route-cache.ts";
 import { decodeTransactionToken, encodeTransactionToken } from "./transaction-token.ts";
@@ -339,6 +341,17 @@ export class ClusterBackend implements Backend {
         offset: f.offset,
       }),
     );
+  }
+
+  async ackMessages(brokerName: string, request: AckBatchRequest): Promise<Array<MqError | undefined>> {
+    const plan = planBatchAck(brokerName, request.consumerGroup, request.topic, request.receiptHandles);
+    if (!plan.body) return plan.errors;
+    const res = ensureResponseCode(
+      await this.#invoke(brokerName, request.topic, RequestCode.BATCH_ACK_MESSAGE, {}, plan.body),
+    );
+    for (const f of decodeBatchAckFailures(res.body))
+      for (const i of plan.entriesOf(f.ack, f.offset)) plan.errors[i] = new MqError(f.code, f.remark);
+    return plan.errors;
   }
 
   async changeInvisibleTime(brokerName: string, request: ChangeInvisibleTimeRequest): Promise<string> {

@@ -3,6 +3,7 @@ import { MqError } from "../../proto/error.ts";
 import { MessageConst, MessageSysFlag } from "../../proto/message/index.ts";
 import { ResponseCode } from "../../proto/response-code.ts";
 import type {
+  AckBatchRequest,
   AckRequest,
   Backend,
   ChangeInvisibleTimeRequest,
@@ -142,6 +143,11 @@ export function createLocalBackend(options: LocalBackendOptions): Backend {
     async ackMessage(brokerName: string, request: AckRequest): Promise<void> {
       check(brokerName);
       await broker.ack(request);
+    },
+
+    async ackMessages(brokerName: string, request: AckBatchRequest): Promise<Array<MqError | undefined>> {
+      check(brokerName);
+      return broker.ackBatch(request);
     },
 
     async changeInvisibleTime(brokerName: string, request: ChangeInvisibleTimeRequest): Promise<string> {
