@@ -1,7 +1,7 @@
 import { MqError } from "../error.ts";
 import { requestCodeName } from "../request-code.ts";
 import { ResponseCode } from "../response-code.ts";
-import { createFrameDecoder, decodeFrame, encodeFrameAs } from "./frame.ts";
+import { createFrameDecoder, decodeFrame, encodeFrameAs, encodeFrameHeadAs } from "./frame.ts";
 import {
   createResponse,
   errorToResponse,
@@ -48,8 +48,15 @@ export interface RemotingConnection {
   close(): void;
 }
 
-/** Queued frames are merged into writes of up to this many bytes. */
+/** Queued small parts are merged into writes of up to this many bytes. */
 const COALESCE_BYTES = 256 * 1024;
+
+/**
+ * A response body this big is queued as a part of its own behind its frame head and written as it is: copying it
+ * into the frame and again into a merged write cost more than the extra write(2) (a PULL body of 32 records).
+ * Parts this big are never merged.
+ */
+export const SEPARATE_BODY_BYTES = 16 * 1024;
 
 /** The little a connection needs from a socket. `write` returns bytes accepted, or -1 once closed. */
 export interface Transport {
@@ -140,12 +147,13 @@ export class Connection implements RemotingConnection {
   }
 
   /**
-   * Writes what waits, merging queued frames into one write: the responses a burst of requests produces in one
-   * event-loop turn go out in one write(2), not one each (a write per frame was a third of the broker's CPU).
+   * Writes what waits, merging queued small parts into one write: the responses a burst of requests produces in
+   * one event-loop turn go out in one write(2), not one each (a write per frame was a third of the broker's CPU).
+   * Big parts (separate bodies) are written as they are, in their place in the queue.
    */
   private writeQueue(): void {
     while (this.queue.length > 0 && !this.isClosed) {
-      if (this.queue.length > 1 && this.queue[0].length < COALESCE_BYTES) this.coalesceHead();
+      if (this.queue.length > 1 && this.queue[0].length < SEPARATE_BODY_BYTES) this.coalesceHead();
       const head = this.queue[0];
       const written = this.transport.write(head);
       if (written < 0) {
@@ -166,12 +174,17 @@ export class Connection implements RemotingConnection {
     }
   }
 
-  /** Replaces the first queued frames, up to COALESCE_BYTES, with one buffer holding them in order. */
+  /**
+   * Replaces the first queued small parts, up to COALESCE_BYTES and up to the first big part, with one buffer
+   * holding them in order.
+   */
   private coalesceHead(): void {
     let count = 0;
     let bytes = 0;
-    while (count < this.queue.length && (count === 0 || bytes + this.queue[count].length <= COALESCE_BYTES)) {
-      bytes += this.queue[count].length;
+    while (count < this.queue.length) {
+      const length = this.queue[count].length;
+      if (length >= SEPARATE_BODY_BYTES || (count > 0 && bytes + length > COALESCE_BYTES)) break;
+      bytes += length;
       count++;
     }
     if (count < 2) return;
@@ -309,20 +322,32 @@ export class Connection implements RemotingConnection {
       }
     }
     if (isOneway(request) || this.isClosed) return;
+    // A handler hands its response over: a big body is not modified afterwards, so it can wait in the queue as is.
+    const body = response.body;
+    const separate = body !== undefined && body.length >= SEPARATE_BODY_BYTES;
     let frame: Uint8Array;
     try {
-      frame = encodeFrameAs(response, request.serializeType, request.opaque, response.flag | FLAG_RESPONSE);
+      frame = separate
+        ? encodeFrameHeadAs(response, request.serializeType, request.opaque, response.flag | FLAG_RESPONSE)
+        : encodeFrameAs(response, request.serializeType, request.opaque, response.flag | FLAG_RESPONSE);
     } catch (err) {
       const failed = errorToResponse(request, err);
       frame = encodeFrameAs(failed, request.serializeType, request.opaque, failed.flag | FLAG_RESPONSE);
+      this.send(frame);
+      return;
     }
-    this.send(frame);
+    this.send(frame, separate ? body : undefined);
   }
 
-  private send(frame: Uint8Array): void {
+  /** Queues a frame, or a frame head and its body as two parts (queued together, so nothing comes between). */
+  private send(frame: Uint8Array, body?: Uint8Array): void {
     if (this.isClosed) return;
     this.queue.push(frame);
     this.queuedBytes += frame.length;
+    if (body) {
+      this.queue.push(body);
+      this.queuedBytes += body.length;
+    }
     if (this.queuedBytes > this.options.maxWriteQueueBytes) {
       this.options.onError?.(
         new MqError(

@@ -3,7 +3,14 @@ import { MqError } from "../error.ts";
 import { RequestCode } from "../request-code.ts";
 import { ResponseCode } from "../response-code.ts";
 import { RemotingDecodeError, type RemotingDecodeReason } from "./decode-error.ts";
-import { createFrameDecoder, DEFAULT_MAX_FRAME_SIZE, decodeFrame, encodeFrame } from "./frame.ts";
+import {
+  createFrameDecoder,
+  DEFAULT_MAX_FRAME_SIZE,
+  decodeFrame,
+  encodeFrame,
+  encodeFrameAs,
+  encodeFrameHeadAs,
+} from "./frame.ts";
 import {
   createRequest,
   createResponse,
@@ -344,4 +351,23 @@ describe("command helpers", () => {
       expect((err as MqError).code).toBe(ResponseCode.QUERY_NOT_FOUND);
     }
   });
+});
+
+describe("encodeFrameHeadAs", () => {
+  for (const type of ["ROCKETMQ", "JSON"] as const) {
+    test(`followed by the body it is the whole frame (${type}, non-ASCII header)`, () => {
+      const body = utf8("body bytes ".repeat(100));
+      const cmd = createResponse(
+        { ...createRequest(RequestCode.PULL_MESSAGE), opaque: 7 },
+        ResponseCode.SUCCESS,
+        "r\u00e9mark",
+        { nextBeginOffset: 42, t\u00f6pic: "\u00fc" },
+        body,
+      );
+      const whole = encodeFrameAs(cmd, type, 9, FLAG_RESPONSE);
+      const head = encodeFrameHeadAs(cmd, type, 9, FLAG_RESPONSE);
+      expect(head.length).toBe(whole.length - body.length);
+      expect(hex(Buffer.concat([head, body]))).toBe(hex(whole));
+    });
+  }
 });

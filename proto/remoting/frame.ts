@@ -37,32 +37,57 @@ export function encodeFrameAs(
   opaque: number,
   flag: number,
 ): Uint8Array {
+  return encodeFrameParts(cmd, serializeType, opaque, flag, true);
+}
+
+/**
+ * The frame up to its body: length prefix (counting the body), header-length word and header, without the body's
+ * bytes. Written before `cmd.body` it makes the whole frame, so a big body goes to the socket as it is instead of
+ * being copied in behind the header.
+ */
+export function encodeFrameHeadAs(
+  cmd: RemotingCommand,
+  serializeType: SerializeTypeName | undefined,
+  opaque: number,
+  flag: number,
+): Uint8Array {
+  return encodeFrameParts(cmd, serializeType, opaque, flag, false);
+}
+
+function encodeFrameParts(
+  cmd: RemotingCommand,
+  serializeType: SerializeTypeName | undefined,
+  opaque: number,
+  flag: number,
+  withBody: boolean,
+): Uint8Array {
   let type = serializeType ?? cmd.serializeType ?? "JSON";
   if (type === "ROCKETMQ" && !canEncodeRocketmqHeader(cmd)) type = "JSON";
   const body = cmd.body;
   const bodyLength = body?.length ?? 0;
+  const room = withBody ? bodyLength : 0;
   if (type === "ROCKETMQ") {
     // Straight into the frame, no header buffer to copy: sized as if all ASCII (nearly always), written again
     // at its exact UTF-8 length when it is not.
     let headerLength = rocketmqHeaderLength(cmd, true);
     checkHeaderLength(headerLength);
-    let out = new Uint8Array(8 + headerLength + bodyLength);
+    let out = new Uint8Array(8 + headerLength + room);
     if (writeRocketmqHeader(cmd, opaque, flag, out, 8, true) < 0) {
       headerLength = rocketmqHeaderLength(cmd, false);
       checkHeaderLength(headerLength);
-      out = new Uint8Array(8 + headerLength + bodyLength);
+      out = new Uint8Array(8 + headerLength + room);
       writeRocketmqHeader(cmd, opaque, flag, out, 8, false);
     }
     writeFramePrefix(out, 4 + headerLength + bodyLength, SerializeType.ROCKETMQ, headerLength);
-    if (body) out.set(body, 8 + headerLength);
+    if (body && withBody) out.set(body, 8 + headerLength);
     return out;
   }
   const header = encodeJsonHeader(cmd, opaque, flag);
   checkHeaderLength(header.length);
-  const out = new Uint8Array(8 + header.length + bodyLength);
+  const out = new Uint8Array(8 + header.length + room);
   writeFramePrefix(out, 4 + header.length + bodyLength, SerializeType.JSON, header.length);
   out.set(header, 8);
-  if (body) out.set(body, 8 + header.length);
+  if (body && withBody) out.set(body, 8 + header.length);
   return out;
 }
 

@@ -302,6 +302,26 @@ function remotingCases(sockets: SocketApi) {
       });
     });
 
+    test("answers a burst of big and small requests with whole bodies, each to its request", async () => {
+      const { addr } = await startServer();
+      const client = startClient({ requestTimeoutMs: 20_000 });
+      // Around the size from which a response body is written as a separate part, and far from it.
+      const sizes = [10, 16 * 1024 - 1, 16 * 1024, 40 * 1024, 0, 700 * 1024, 200, 64 * 1024 + 3];
+      const bodies = Array.from({ length: 64 }, (_, i) => {
+        const b = new Uint8Array(sizes[i % sizes.length]!);
+        for (let j = 0; j < b.length; j++) b[j] = (j * 13 + i) & 0xff;
+        return b;
+      });
+      const results = await Promise.all(
+        bodies.map((body, i) => client.invoke(addr, createRequest(ECHO, { i }, body))),
+      );
+      results.forEach((res, i) => {
+        expect(res.extFields.i).toBe(String(i));
+        expect(res.body?.length ?? 0).toBe(bodies[i]!.length);
+        if (bodies[i]!.length > 0) expect(Buffer.compare(res.body!, bodies[i]!)).toBe(0);
+      });
+    });
+
     test("answers a ROCKETMQ-header request with a ROCKETMQ-header response", async () => {
       const { port } = await startServer();
       const peer = await rawPeer(port);
