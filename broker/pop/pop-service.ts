@@ -47,7 +47,9 @@ import {
 import { OrderlyQueues, POP_ORDER_REVIVE_QUEUE } from "./orderly.ts";
 import {
   decodeReceiptHandle,
+  decodeReceiptHandleRest,
   encodeReceiptHandle,
+  queueOffsetFieldAt,
   type ReceiptHandle,
   realTopicOf,
   topicTypeOf,
@@ -369,9 +371,17 @@ export class PopService {
     validateTopic(req.topic);
     const results: AckBatchResult = new Array(req.receiptHandles.length).fill(undefined);
     const byCk = new Map<Checkpoint, { offsets: number[]; entries: number[] }>();
+    // Handles of one checkpoint share their first seven fields: those are decoded and looked up once.
+    const heads = new Map<string, { ck: Checkpoint | undefined; handle: ReceiptHandle }>();
     req.receiptHandles.forEach((receiptHandle, i) => {
       try {
-        const { ck, handle } = this.lookupHandle(req.consumerGroup, req.topic, receiptHandle);
+        const at = queueOffsetFieldAt(receiptHandle);
+        const head = at > 0 ? heads.get(receiptHandle.slice(0, at)) : undefined;
+        const rest = head && decodeReceiptHandleRest(receiptHandle, at, head.handle);
+        const { ck, handle } = rest
+          ? { ck: head.ck, handle: rest }
+          : this.lookupHandle(req.consumerGroup, req.topic, receiptHandle);
+        if (!rest && at > 0) heads.set(receiptHandle.slice(0, at), { ck, handle });
         if (handle.reviveQid === POP_ORDER_REVIVE_QUEUE) {
           this.orderly.ack(req.consumerGroup, req.topic, handle.queueId, handle.queueOffset);
           return;

@@ -3,7 +3,9 @@ import { MqError } from "../../proto/error.ts";
 import { ResponseCode } from "../../proto/response-code.ts";
 import {
   decodeReceiptHandle,
+  decodeReceiptHandleRest,
   encodeReceiptHandle,
+  queueOffsetFieldAt,
   type ReceiptHandle,
   realTopicOf,
 } from "./receipt-handle.ts";
@@ -53,4 +55,23 @@ test("malformed receipt handles are INVALID_PARAMETER", () => {
       expect((err as MqError).code).toBe(ResponseCode.INVALID_PARAMETER);
     }
   }
+});
+
+test("handles of one checkpoint decode from their shared head plus their own offsets", () => {
+  const base = decodeReceiptHandle("10 1 2 3 0 b 2 12 4096");
+  const other = "10 1 2 3 0 b 2 15 5000";
+  const at = queueOffsetFieldAt(other);
+  expect(other.slice(0, at)).toBe("10 1 2 3 0 b 2 ");
+  expect(decodeReceiptHandleRest(other, at, base)).toEqual(decodeReceiptHandle(other));
+  expect(decodeReceiptHandleRest("10 1 2 3 0 b 2 15", at, base)).toEqual(
+    decodeReceiptHandle("10 1 2 3 0 b 2 15"),
+  );
+  for (const bad of [
+    "10 1 2 3 0 b 2 9 1",
+    "10 1 2 3 0 b 2 x 1",
+    "10 1 2 3 0 b 2 15 1 7",
+    "10 1 2 3 0 b 2 15 ",
+  ])
+    expect(decodeReceiptHandleRest(bad, at, base)).toBeUndefined();
+  expect(queueOffsetFieldAt("10 1 2 3 0 b")).toBe(-1);
 });

@@ -88,6 +88,40 @@ export function decodeReceiptHandle(handle: string | undefined): ReceiptHandle {
   return h;
 }
 
+/**
+ * Where a handle's queueOffset field starts (after the seventh space), or -1. Handles of one pop checkpoint share
+ * everything before it, so a batch of them is decoded once per checkpoint (`decodeReceiptHandleRest`).
+ */
+export function queueOffsetFieldAt(handle: string): number {
+  let at = -1;
+  for (let i = 0; i < 7; i++) {
+    at = handle.indexOf(" ", at + 1);
+    if (at < 0) return -1;
+  }
+  return at + 1;
+}
+
+/**
+ * The handle whose text before `at` is that of `base` (decoded already): only the offsets are read. Undefined when
+ * they are malformed (decodeReceiptHandle then says why).
+ */
+export function decodeReceiptHandleRest(
+  handle: string,
+  at: number,
+  base: ReceiptHandle,
+): ReceiptHandle | undefined {
+  const space = handle.indexOf(" ", at);
+  const queueOffset = parseDecimal(space < 0 ? handle.slice(at) : handle.slice(at, space));
+  const commitLogOffset = space < 0 ? -1 : parseDecimal(handle.slice(space + 1));
+  if (
+    !Number.isSafeInteger(queueOffset) ||
+    !Number.isSafeInteger(commitLogOffset) ||
+    queueOffset < base.startOffset
+  )
+    return undefined;
+  return { ...base, queueOffset, commitLogOffset };
+}
+
 /** The topic a handle's message was read from: the topic itself or its pop retry topic. */
 export function realTopicOf(h: ReceiptHandle, topic: string, consumerGroup: string): string {
   return h.topicType === "1" ? buildPopRetryTopic(topic, consumerGroup) : topic;
