@@ -12,11 +12,13 @@ export interface BatchAckPlan {
   body: Uint8Array | undefined;
   /** Per handle, in order: its refusal when it could not be put in the body (malformed). */
   errors: Array<MqError | undefined>;
+  /** Handles (indexes) too far from their checkpoint's start for a bit set: to be acked one by one. */
+  singles: number[];
   /** The handles (indexes) a BatchAck's offset came from, to place the broker's per-offset failures. */
   entriesOf(ack: number, offset: number): number[];
 }
 
-/** Most bits one BatchAck may span; handles further from their checkpoint start are refused, not sent. */
+/** Most bits one BatchAck may span; handles further from their checkpoint start go in `singles`. */
 const MAX_BIT_SPAN = 1 << 16;
 
 interface Group {
@@ -34,14 +36,19 @@ export function planBatchAck(
 ): BatchAckPlan {
   const errors: Array<MqError | undefined> = new Array(receiptHandles.length).fill(undefined);
   const groups = new Map<string, Group>();
+  const singles: number[] = [];
   receiptHandles.forEach((handle, i) => {
     // startOffset popTime invisibleTime reviveQid topicType brokerName queueId queueOffset [commitLogOffset]
     const p = handle.split(" ");
     const n = p.map(Number);
     const [so, pt, it, rq, , , q, o] = n;
     const ints = [so, pt, it, rq, q, o].every((v) => Number.isSafeInteger(v) && v! >= 0);
-    if (p.length < 8 || !ints || (p[4] !== "0" && p[4] !== "1") || o! < so! || o! - so! >= MAX_BIT_SPAN) {
+    if (p.length < 8 || !ints || (p[4] !== "0" && p[4] !== "1") || o! < so!) {
       errors[i] = new MqError(ResponseCode.INVALID_PARAMETER, "malformed receipt handle");
+      return;
+    }
+    if (o! - so! >= MAX_BIT_SPAN) {
+      singles.push(i);
       return;
     }
     const key = `${p[4]} ${q} ${so} ${pt} ${it} ${rq}`;
@@ -71,6 +78,7 @@ export function planBatchAck(
   return {
     body: acks.length > 0 ? encodeJsonBody({ brokerName, acks }) : undefined,
     errors,
+    singles,
     entriesOf: (ack, offset) => list[ack]?.entries.get(offset) ?? [],
   };
 }

@@ -345,12 +345,22 @@ export class ClusterBackend implements Backend {
 
   async ackMessages(brokerName: string, request: AckBatchRequest): Promise<Array<MqError | undefined>> {
     const plan = planBatchAck(brokerName, request.consumerGroup, request.topic, request.receiptHandles);
-    if (!plan.body) return plan.errors;
-    const res = ensureResponseCode(
-      await this.#invoke(brokerName, request.topic, RequestCode.BATCH_ACK_MESSAGE, {}, plan.body),
-    );
-    for (const f of decodeBatchAckFailures(res.body))
-      for (const i of plan.entriesOf(f.ack, f.offset)) plan.errors[i] = new MqError(f.code, f.remark);
+    const { consumerGroup, topic, receiptHandles } = request;
+    const singles = plan.singles.map(async (i) => {
+      try {
+        await this.ackMessage(brokerName, { consumerGroup, topic, receiptHandle: receiptHandles[i]! });
+      } catch (err) {
+        plan.errors[i] = MqError.from(err);
+      }
+    });
+    if (plan.body) {
+      const res = ensureResponseCode(
+        await this.#invoke(brokerName, request.topic, RequestCode.BATCH_ACK_MESSAGE, {}, plan.body),
+      );
+      for (const f of decodeBatchAckFailures(res.body))
+        for (const i of plan.entriesOf(f.ack, f.offset)) plan.errors[i] = new MqError(f.code, f.remark);
+    }
+    await Promise.all(singles);
     return plan.errors;
   }
 
