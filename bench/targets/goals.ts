@@ -30,26 +30,29 @@ export const RECOVERY_GOAL_MS = 3000;
 
 const WHY = {
   w1Remoting:
-    "the broker spends most of its CPU per request in the remoting layer, not in the store: a write(2) per " +
-    "response and TextDecoder calls per header field (see Remoting: where the broker's time goes); the engine " +
-    "alone appends several times faster",
+    "one SEND_MESSAGE_V2 costs the broker about 10 µs of CPU (27 before this round's fixes), two thirds of it on " +
+    "its one JS thread: remoting header code, the store's per-message encode, dispatch and index; the peers spend " +
+    "about 6.4 µs per message, and the generators need their share of the same two cores (see Remoting: where the " +
+    "broker's time goes)",
   w1Proxy:
-    "every gRPC call costs the proxy protobuf decoding and encoding and its HTTP/2 framing on top of the broker's " +
-    "send (see Proxy: where the proxy's time goes), all on one event loop, while the generators take CPU from the " +
-    "same two cores",
+    "every gRPC call costs the proxy protobuf-es decoding and encoding (about 30 % of its samples; protobuf is " +
+    "only encoded by the generated code) and its HTTP/2 framing on top of the broker's send, all on one event loop, " +
+    "while the generators take CPU from the same two cores (see Proxy: where the proxy's time goes)",
   w1Connect:
     "each Connect call over HTTP/1.1 goes through connect-es's fetch handler (Request, Headers, AbortSignal, stream " +
     "wrappers) and Bun.serve writes each response on its own (see Proxy: where the proxy's time goes)",
   w2Remoting:
-    "each pulled record is decoded into a MessageExt only to send back its raw bytes, and every response is its " +
-    "own write(2) (see Remoting: where the broker's time goes)",
+    "pulls copy stored records (2-3.5 µs of broker CPU per message, from 6-9), and what is left is mostly the " +
+    "socket write and two copies of each body (see Remoting: where the broker's time goes); with the generator on " +
+    "the same two cores the run is CPU-bound",
   w2Proxy:
-    "every ReceiveMessage is a pop (checkpoint written ahead to the revive log) plus an AckMessage (an ack record " +
-    "per message) and encodes each message with protobuf-es's generic writer (see Proxy)",
+    "every ReceiveMessage is a pop (checkpoint written ahead to the revive log) plus an AckMessage (now one batch " +
+    "per call) and encodes each message with protobuf-es's generic writer (see Proxy)",
   w3:
-    "the tails follow pauses of the processes on the shared two cores: the send lag column shows the producer " +
-    "itself falling behind in the worst repetitions; in SYNC_FLUSH each ack also waits for an fdatasync, which " +
-    "took up to 34 ms on this disk under load (strace of the broker); not profiled further",
+    "the tails follow pauses of the processes on the shared two cores (the send lag column shows the producer " +
+    "itself falling behind); the broker's own stalls found this round (a synchronous offsets fsync every 5 s, " +
+    "Bun's 1 s GC timer, an AbortController per held pull) are fixed; in SYNC_FLUSH each ack also waits for an " +
+    "fdatasync, which took up to 34 ms on this disk under load",
   w4: "start-up is Bun loading the modules plus opening the store; idle RSS is the Bun runtime of each process",
   w5: "recovery re-reads the CommitLog from the last checkpoint and rebuilds ConsumeQueues and index",
 };
