@@ -3,7 +3,9 @@
  * pinned on a core does not become the bottleneck. All children connect first; the measured
  * window opens when every child is ready and closes when their summed progress reaches the total.
  */
+
 import type { Subprocess } from "bun";
+import { roleRuntimeEnv } from "../../config/index.ts";
 import type { GeneratorResult } from "./generator-job.ts";
 import type { ClientRun, WorkloadContext, WorkloadWindow } from "./target.ts";
 
@@ -45,6 +47,9 @@ export async function fanOut<P>(options: FanOutOptions<P>): Promise<ClientRun> {
       stdin: "pipe",
       stdout: "pipe",
       stderr: "pipe",
+      // Every generator, the peers' and ours alike, runs without Bun's 1 s idle GC timer, whose collections showed
+      // up as the producer's own send lag in W3 (the servers under test run as their role scripts start them).
+      env: { ...process.env, ...roleRuntimeEnv },
     }),
     progress: 0,
     ready: false,

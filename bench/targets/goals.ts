@@ -95,7 +95,7 @@ export function checkGoals(
       "W1 publish msg/s",
       viaProxy ? 1.0 : 1.5,
       "W1 publish",
-      viaProxy ? WHY.w1Proxy : WHY.w1Remoting,
+      s.name.includes("connect") ? WHY.w1Connect : viaProxy ? WHY.w1Proxy : WHY.w1Remoting,
     );
     higher(s, "W2 consume msg/s", 1.5, "W2 consume", viaProxy ? WHY.w2Proxy : WHY.w2Remoting);
     const p99 = ratioOf(ratios[s.name] ?? [], "W3 p99 ms");
