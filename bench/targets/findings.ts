@@ -44,8 +44,10 @@ export const REMOTING_PROFILE = [
     "of consumerOffset.json every 5 s (3-143 ms; now written off the event loop), Bun's 1 s idle GC timer (4-15 ms " +
     "each second; the role scripts now start Bun with BUN_GC_TIMER_DISABLE=1: p99 median 4.8 -> 3.7 ms), an " +
     "AbortController per held pull (now one signal per connection: p99 median ~4.4 -> ~3.0 ms over 12 runs). " +
-    "What is left follows the load of the shared machine: under a load average of 5-10 even the idle nameserver " +
-    "stalled 50-260 ms.",
+    "Of what is left, the 500 ms ASYNC_FLUSH fdatasync accounts for about 1 ms of p99 (W3 with " +
+    "flushIntervalCommitLog at 1 h: p99 2.56-3.71 ms against 3.78-4.58 ms, 4 runs each, alternating), and the " +
+    "generator's own send lag (p99 ~2 ms) for much of the rest; the peers' tails (Redis everysec p99 0.5-0.8 ms) " +
+    "are shorter. Under a load average of 5-10 even the idle nameserver stalled 50-260 ms.",
 ].join("\n");
 
 export const PROXY_PROFILE = [
