@@ -2,6 +2,16 @@
  * RocketMQ remoting: frame and header codecs, RemotingCommand helpers, the generic header reader, nameserver
  * bodies and headers, and (net.ts) the socket server and client. See README.md.
  */
+
+export {
+  type BatchAck,
+  type BatchAckFailure,
+  decodeBatchAckBody,
+  decodeBatchAckFailures,
+  encodeBatchAckBody,
+  encodeBatchAckFailures,
+  MAX_BATCH_ACK_OFFSETS,
+} from "./batch-ack-body.ts";
 export type {
   ConnectionOptions,
   RemotingConnection,

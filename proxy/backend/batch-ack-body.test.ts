@@ -1,6 +1,6 @@
 import { expect, test } from "bun:test";
 import { ResponseCode } from "../../proto/response-code.ts";
-import { decodeBatchAckFailures, planBatchAck } from "./batch-ack-body.ts";
+import { planBatchAck } from "./batch-ack-body.ts";
 
 test("handles of one checkpoint become one BatchAck with a Java BitSet in Base64; bad and far ones are kept apart", () => {
   const plan = planBatchAck("b", "G", "T", [
@@ -40,13 +40,4 @@ test("handles of one checkpoint become one BatchAck with a Java BitSet in Base64
   expect(plan.entriesOf(0, 19)).toEqual([1, 5]);
   expect(plan.entriesOf(1, 7)).toEqual([2]);
   expect(plan.entriesOf(2, 7)).toEqual([]);
-});
-
-test("the broker's failures body is read; no body means every offset was acked", () => {
-  expect(decodeBatchAckFailures(undefined)).toEqual([]);
-  const body = new TextEncoder().encode(
-    JSON.stringify({ failures: [{ ack: 0, offset: 5, code: 29, remark: "x" }] }),
-  );
-  expect(decodeBatchAckFailures(body)).toEqual([{ ack: 0, offset: 5, code: 29, remark: "x" }]);
-  expect(() => decodeBatchAckFailures(new TextEncoder().encode("{"))).toThrow("not valid JSON");
 });

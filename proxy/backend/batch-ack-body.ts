@@ -1,5 +1,5 @@
 import { MqError } from "../../proto/error.ts";
-import { bodyReader, decodeJsonBody, encodeJsonBody } from "../../proto/remoting/index.ts";
+import { type BatchAck, encodeBatchAckBody } from "../../proto/remoting/index.ts";
 import { ResponseCode } from "../../proto/response-code.ts";
 
 /**
@@ -22,9 +22,8 @@ export interface BatchAckPlan {
 const MAX_BIT_SPAN = 1 << 16;
 
 interface Group {
-  ack: Record<string, unknown>;
-  startOffset: number;
-  bits: Uint8Array;
+  ack: BatchAck;
+  /** Handle indexes per acked offset. */
   entries: Map<number, number[]>;
 }
 
@@ -55,49 +54,39 @@ export function planBatchAck(
     let g = groups.get(key);
     if (!g) {
       g = {
-        ack: { c: consumerGroup, t: topic, r: p[4], so, q, rq, pt, it },
-        startOffset: so!,
-        bits: new Uint8Array(0),
+        ack: {
+          consumerGroup,
+          topic,
+          retry: p[4] as "0" | "1",
+          startOffset: so!,
+          queueId: q!,
+          reviveQueueId: rq!,
+          popTime: pt!,
+          invisibleTime: it!,
+          offsets: [],
+        },
         entries: new Map(),
       };
       groups.set(key, g);
     }
-    const bit = o! - so!;
-    if (bit >> 3 >= g.bits.length) {
-      const grown = new Uint8Array((bit >> 3) + 1);
-      grown.set(g.bits);
-      g.bits = grown;
-    }
-    g.bits[bit >> 3]! |= 1 << (bit & 7);
     const same = g.entries.get(o!);
     if (same) same.push(i);
-    else g.entries.set(o!, [i]);
+    else {
+      g.entries.set(o!, [i]);
+      g.ack.offsets.push(o!);
+    }
   });
   const list = [...groups.values()];
-  const acks = list.map((g) => ({ ...g.ack, b: Buffer.from(g.bits).toString("base64") }));
   return {
-    body: acks.length > 0 ? encodeJsonBody({ brokerName, acks }) : undefined,
+    body:
+      list.length > 0
+        ? encodeBatchAckBody(
+            brokerName,
+            list.map((g) => g.ack),
+          )
+        : undefined,
     errors,
     singles,
     entriesOf: (ack, offset) => list[ack]?.entries.get(offset) ?? [],
   };
-}
-
-/** The per-offset failures a bunmq broker puts in its BATCH_ACK_MESSAGE response (none from a RocketMQ broker). */
-export function decodeBatchAckFailures(
-  body: Uint8Array | undefined,
-): Array<{ ack: number; offset: number; code: number; remark: string }> {
-  if (!body || body.length === 0) return [];
-  const what = "BATCH_ACK_MESSAGE response";
-  const r = bodyReader(what);
-  const root = r.object(decodeJsonBody(body, what), "$");
-  return r.array(root.failures, "$.failures", []).map((v, i) => {
-    const f = r.object(v, `$.failures[${i}]`);
-    return {
-      ack: r.number(f.ack, `$.failures[${i}].ack`),
-      offset: r.number(f.offset, `$.failures[${i}].offset`),
-      code: r.number(f.code, `$.failures[${i}].code`),
-      remark: r.string(f.remark, `$.failures[${i}].remark`, ""),
-    };
-  });
 }

@@ -11,6 +11,7 @@ import {
   createRemotingClient,
   createRequest,
   createResponse,
+  decodeBatchAckFailures,
   decodeJsonBody,
   encodeJsonBody,
   ensureResponseCode,
@@ -42,7 +43,7 @@ import type {
   TopicRoute,
   TransactionCheck,
 } from "./backend.ts";
-import { decodeBatchAckFailures, planBatchAck } from "./batch-ack-body.ts";
+import { planBatchAck } from "./batch-ack-body.ts";
 import { decodeMessageRecords, withReceiptHandles } from "./pop-response.ts";
 import { RouteCache } from "./route-cache.ts";
 import { decodeTransactionToken, encodeTransactionToken } from "./transaction-token.ts";
