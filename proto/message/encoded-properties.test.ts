@@ -11,11 +11,25 @@ describe("scanEncodedProperties", () => {
   test("accepts well-formed strings and reads UNIQ_KEY, KEYS and TAGS", () => {
     const out = createEncodedPropertiesScan();
     expect(scanEncodedProperties("", out)).toBe(true);
-    expect(out).toEqual({ byteLength: 0, uniqKey: undefined, keys: undefined, tags: undefined });
+    expect(out).toEqual({
+      byteLength: 0,
+      uniqKey: undefined,
+      keys: undefined,
+      tags: undefined,
+      transient: false,
+    });
     const s =
       "KEYS\u0001a b\u0002TAGS\u0001é\u0002UNIQ_KEY\u0001U1\u0002X\u0001\u0002KEYZ\u00011\u0002X\u00012\u0002";
-    expect(scanEncodedProperties(s, out)).toBe(true);
-    expect(out).toEqual({ byteLength: s.length + 1, uniqKey: "U1", keys: "a b", tags: "é" });
+    const into: Record<string, string> = {};
+    expect(scanEncodedProperties(s, out, into)).toBe(true);
+    expect(out).toEqual({
+      byteLength: s.length + 1,
+      uniqKey: "U1",
+      keys: "a b",
+      tags: "é",
+      transient: false,
+    });
+    expect(into).toEqual(decodeMessageProperties(s));
     expect(scanEncodedProperties("A\u0001\ud83d\ude00\ud800\u0002", out)).toBe(true);
     expect(out.byteLength).toBe(2 + 4 + 3 + 1);
     expect(out.tags).toBeUndefined(); // cleared from the previous scan

@@ -1,3 +1,5 @@
+import { decodeMessageProperties } from "./properties.ts";
+
 /**
  * Properties that arrive already encoded (a SEND_MESSAGE header's `properties`) can be stored as they came instead
  * of being decoded, copied, measured and written again. These helpers check that a string is safe to store as is
@@ -11,22 +13,32 @@ export interface EncodedPropertiesScan {
   uniqKey: string | undefined;
   keys: string | undefined;
   tags: string | undefined;
+  /** A name starts with __RMQ.TRANSIENT. (never stored). */
+  transient: boolean;
 }
 
 export function createEncodedPropertiesScan(): EncodedPropertiesScan {
-  return { byteLength: 0, uniqKey: undefined, keys: undefined, tags: undefined };
+  return { byteLength: 0, uniqKey: undefined, keys: undefined, tags: undefined, transient: false };
 }
+
+const TRANSIENT_PREFIX = "__RMQ.TRANSIENT.";
 
 /**
  * True when `s` can be stored byte for byte: every entry is `name\u0001value\u0002` with a non-empty name and no
  * \u0001 in the value, the last entry is terminated, and UNIQ_KEY (non-empty), KEYS and TAGS each appear at most
- * once. Then `out` holds their values and the byte length. Anything else (false) is left to the decode-and-encode
- * path, which repairs or refuses it as before. Other names may repeat: every reader keeps the last, as decoding does.
+ * once. Then `out` holds their values and the byte length, and `into`, if given, the decoded entries (as
+ * decodeMessageProperties gives them: a later duplicate name wins). Anything else (false) is left to the
+ * decode-and-encode path, which repairs or refuses it as before; `into` is then incomplete.
  */
-export function scanEncodedProperties(s: string, out: EncodedPropertiesScan): boolean {
+export function scanEncodedProperties(
+  s: string,
+  out: EncodedPropertiesScan,
+  into?: Record<string, string>,
+): boolean {
   out.uniqKey = undefined;
   out.keys = undefined;
   out.tags = undefined;
+  out.transient = false;
   const length = s.length;
   if (length > 0 && s.charCodeAt(length - 1) !== 2) return false;
   let start = 0;
@@ -36,6 +48,7 @@ export function scanEncodedProperties(s: string, out: EncodedPropertiesScan): bo
     if (sep <= start || sep > end) return false; // no separator in this entry, or an empty name
     const again = s.indexOf("\u0001", sep + 1);
     if (again >= 0 && again < end) return false; // \u0001 in the value
+    if (into !== undefined) into[s.slice(start, sep)] = s.slice(sep + 1, end);
     const nameLength = sep - start;
     // The three names the store routes by differ in length (8, 4, 4) or first char: compare only candidates.
     if (nameLength === 8) {
@@ -51,6 +64,8 @@ export function scanEncodedProperties(s: string, out: EncodedPropertiesScan): bo
         if (out.tags !== undefined) return false;
         out.tags = s.slice(sep + 1, end);
       }
+    } else if (nameLength >= TRANSIENT_PREFIX.length && s.startsWith(TRANSIENT_PREFIX, start)) {
+      out.transient = true;
     }
     start = end + 1;
   }
@@ -61,67 +76,21 @@ export function scanEncodedProperties(s: string, out: EncodedPropertiesScan): bo
 /** What decodeMessagePropertiesKeepingSource learnt of a string that can be stored as is. */
 export interface EncodedPropertiesSource extends EncodedPropertiesScan {
   source: string;
-  /** A name starts with __RMQ.TRANSIENT. (never stored). */
-  transient: boolean;
 }
 
 const SOURCE = Symbol("encodedPropertiesSource");
-const TRANSIENT_PREFIX = "__RMQ.TRANSIENT.";
 
 /**
  * decodeMessageProperties, and in the same pass scanEncodedProperties: when `s` can be stored as is, the object
  * carries it with what the scan read (a non-enumerable symbol, so neither for-in, keys nor spread copies carry it;
- * see encodedSourceOf). A consumer that changes nothing may then store `s` itself without scanning it again.
+ * see encodedSourceOf). A consumer that changes nothing may then store `s` itself without scanning it again. A
+ * string that cannot be stored as is (rare: malformed) is decoded once more by decodeMessageProperties.
  */
 export function decodeMessagePropertiesKeepingSource(s: string): Record<string, string> {
   const out: Record<string, string> = {};
-  const length = s.length;
-  let storable = length === 0 || s.charCodeAt(length - 1) === 2;
-  let uniqKey: string | undefined;
-  let keys: string | undefined;
-  let tags: string | undefined;
-  let transient = false;
-  let start = 0;
-  while (start < length) {
-    let end = s.indexOf("\u0002", start);
-    if (end < 0) end = length;
-    const sep = s.indexOf("\u0001", start);
-    if (sep >= start && sep < end) {
-      const name = s.slice(start, sep);
-      const value = s.slice(sep + 1, end);
-      out[name] = value;
-      if (!storable) {
-        // decoding goes on; the string will be re-encoded
-      } else if (sep === start || value.includes("\u0001")) {
-        storable = false;
-      } else if (name === "UNIQ_KEY") {
-        if (uniqKey !== undefined || value === "") storable = false;
-        uniqKey = value;
-      } else if (name === "KEYS") {
-        if (keys !== undefined) storable = false;
-        keys = value;
-      } else if (name === "TAGS") {
-        if (tags !== undefined) storable = false;
-        tags = value;
-      } else if (name.startsWith(TRANSIENT_PREFIX)) {
-        transient = true;
-      }
-    } else {
-      storable = false;
-    }
-    start = end + 1;
-  }
-  if (storable) {
-    const found: EncodedPropertiesSource = {
-      source: s,
-      byteLength: Buffer.byteLength(s, "utf8"),
-      uniqKey,
-      keys,
-      tags,
-      transient,
-    };
-    Object.defineProperty(out, SOURCE, { value: found, enumerable: false });
-  }
+  const found: EncodedPropertiesSource = { source: s, ...createEncodedPropertiesScan() };
+  if (!scanEncodedProperties(s, found, out)) return decodeMessageProperties(s);
+  Object.defineProperty(out, SOURCE, { value: found, enumerable: false });
   return out;
 }
 
