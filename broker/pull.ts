@@ -1,6 +1,7 @@
 import { MqError } from "../proto/error.ts";
 import { ResponseCode } from "../proto/response-code.ts";
 import type { PullRequest, PullResult, PullStatus } from "./broker-api.ts";
+import { concatBytes } from "./concat-bytes.ts";
 import type { ConsumerOffsetTable } from "./consumer-offset.ts";
 import { compileFilter, type MessageFilter } from "./filter/index.ts";
 import type { LongPolling } from "./long-polling.ts";
@@ -163,7 +164,7 @@ function readMessages(store: MessageStore, req: PullRequest, filter: MessageFilt
       : {}),
   });
   if (!req.bodyOnly) return r;
-  return { ...r, messages: [], body: concatRecords(r.messages) };
+  return { ...r, messages: [], body: concatBytes(r.messages.map((m) => m.raw)) };
 }
 
 /** The records' bytes, copied without decoding: no filter, or a TAG filter (tag hash, then the tag itself). */
@@ -178,16 +179,4 @@ function readBody(store: MessageStore, req: PullRequest, filter: MessageFilter |
       : {}),
   });
   return { ...r, messages: [] };
-}
-
-function concatRecords(messages: readonly MessageExt[]): Uint8Array {
-  let size = 0;
-  for (const m of messages) size += m.raw.length;
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const m of messages) {
-    out.set(m.raw, at);
-    at += m.raw.length;
-  }
-  return out;
 }

@@ -3,9 +3,10 @@ import { createResponse, readHeader } from "../../proto/remoting/index.ts";
 import { RequestCode } from "../../proto/request-code.ts";
 import { ResponseCode } from "../../proto/response-code.ts";
 import type { BrokerApi, PoppedMessage } from "../broker-api.ts";
+import { concatBytes } from "../concat-bytes.ts";
 import { decodeReceiptHandle } from "../pop/receipt-handle.ts";
 import { encodeMessageExt } from "./record.ts";
-import { concatBytes, ok } from "./respond.ts";
+import { ok } from "./respond.ts";
 
 /**
  * The per-queue summaries RocketMQ's pop response header carries (ExtraInfoUtil): `startOffsetInfo` =

@@ -5,7 +5,8 @@ import { readHeader } from "../../proto/remoting/index.ts";
 import { RequestCode } from "../../proto/request-code.ts";
 import { ResponseCode } from "../../proto/response-code.ts";
 import type { BrokerApi } from "../broker-api.ts";
-import { concatBytes, ok } from "./respond.ts";
+import { concatBytes } from "../concat-bytes.ts";
+import { ok } from "./respond.ts";
 
 /** extFields flag a Java client sets to look a message up by UNIQ_KEY instead of KEYS. */
 export const UNIQUE_KEY_QUERY = "_UNIQUE_KEY_QUERY";
