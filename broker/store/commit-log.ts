@@ -5,6 +5,7 @@ import { ResponseCode } from "../../proto/response-code.ts";
 import type { MappedFile } from "./mapped-file.ts";
 import { MappedFileQueue } from "./mapped-file-queue.ts";
 import type { Preallocate, WillNeed } from "./native-io.ts";
+import type { PagePopulator, PopulatedRegion } from "./page-populator.ts";
 
 export interface CommitLogEvents {
   /** Bytes below `offset` reached the OS (pwrite done). */
@@ -33,6 +34,12 @@ export interface CommitLogOptions {
    * into the next (group commit).
    */
   syncWrites: boolean;
+  /**
+   * Without syncWrites: encode records straight into the segment's shared mapping (RocketMQ's MappedFile without
+   * a transient store pool), its pages populated ahead by this populator's thread, instead of into append buffers
+   * that pwrite copies into the page cache. Null: append buffers.
+   */
+  mappedWrites: PagePopulator | null;
   events: CommitLogEvents;
 }
 
@@ -51,7 +58,8 @@ interface WriteRecord {
 
 /**
  * The CommitLog writer and reader. A single writer encodes records straight into an append buffer (`reserve`,
- * then `commit`). The buffer is written with one pwrite per event-loop turn, or as soon as `writeBufferSize`
+ * then `commit`). With `mappedWrites` that buffer is the current segment's shared mapping: a record is in the page
+ * cache, i.e. written, as soon as it is committed, and nothing is copied again. Otherwise: The buffer is written with one pwrite per event-loop turn, or as soon as `writeBufferSize`
  * bytes are in it; large writes (all of them with `syncWrites`) run off the event loop while the next buffer
  * fills, so encoding overlaps the kernel's copy (or the disk). Bytes count as written once every write before
  * them completed. Without `syncWrites`, fdatasync runs off the event loop on request, one at a time; everything
@@ -100,18 +108,23 @@ export class CommitLog {
   private syncing: Promise<void> | null = null;
   private appendedLastRecord = -1;
   private appendedStoreTimestamp = 0;
+  /** mappedWrites: the populated pages of the current segment's mapping (buf). */
+  private readonly populator: PagePopulator | null;
+  private region: PopulatedRegion | null = null;
+  private mappedFile: MappedFile | null = null;
 
   constructor(options: CommitLogOptions) {
     this.o = options;
     this.segmentSize = options.segmentSize;
     this.willNeed = options.willNeed;
+    this.populator = options.syncWrites ? null : options.mappedWrites;
     const flags = options.syncWrites ? fs.constants.O_DSYNC : 0;
     this.queue = new MappedFileQueue(options.dir, options.segmentSize, options.preallocate, flags);
-    const capacity = options.writeBufferSize + options.maxRecordSize;
+    const capacity = this.populator ? 0 : options.writeBufferSize + options.maxRecordSize;
     this.buf = new Uint8Array(capacity);
     this.bufView = new DataView(this.buf.buffer);
     // With syncWrites every write is off the event loop: it needs a second buffer.
-    const count = Math.max(options.syncWrites ? 2 : 1, options.writeBufferCount);
+    const count = this.populator ? 0 : Math.max(options.syncWrites ? 2 : 1, options.writeBufferCount);
     for (let i = 1; i < count; i++) {
       const buf = new Uint8Array(capacity);
       this.spare.push({ buf, view: new DataView(buf.buffer) });
@@ -139,6 +152,7 @@ export class CommitLog {
     this.bufStart = offset;
     this.bufLen = 0;
     this.bufFile = null;
+    this.releaseMapping();
   }
 
   /** Room left in the segment holding `offset`. */
@@ -153,6 +167,12 @@ export class CommitLog {
   reserve(size: number): number {
     this.ensureWritable();
     if (size + END_FILE_MIN_BLANK_LENGTH > this.remainingInSegment(this.nextOffset)) this.endSegment();
+    if (this.populator) {
+      this.fileForAppend();
+      const end = this.bufLen + size;
+      if (end > this.region!.mark) this.preparePages(end);
+      return this.bufLen;
+    }
     if (this.bufLen + size > this.buf.length) this.submit(-1, true);
     this.fileForAppend();
     return this.bufLen;
@@ -164,6 +184,13 @@ export class CommitLog {
     this.appendedStoreTimestamp = storeTimestamp;
     this.bufLen += size;
     this.nextOffset += size;
+    if (this.populator) {
+      this.writtenOffset = this.nextOffset;
+      this.writtenLastRecord = this.appendedLastRecord;
+      this.writtenStoreTimestamp = storeTimestamp;
+      this.scheduleNotify();
+      return;
+    }
     if (this.bufLen >= this.o.writeBufferSize) this.submit(-1, false);
     this.scheduleWrite();
   }
@@ -173,6 +200,18 @@ export class CommitLog {
     this.ensureWritable();
     const file = this.fileForAppend();
     const remaining = file.fileEndOffset - this.nextOffset;
+    if (this.populator) {
+      if (this.bufLen + END_FILE_MIN_BLANK_LENGTH > this.region!.mark) {
+        this.preparePages(this.bufLen + END_FILE_MIN_BLANK_LENGTH);
+      }
+      this.bufView.setInt32(this.bufLen, remaining);
+      this.bufView.setInt32(this.bufLen + 4, BLANK_MAGIC_CODE);
+      this.nextOffset = this.writtenOffset = file.fileEndOffset;
+      this.releaseMapping();
+      this.bufFile = null;
+      this.scheduleNotify();
+      return;
+    }
     if (this.bufLen + END_FILE_MIN_BLANK_LENGTH > this.buf.length) this.submit(-1, true);
     this.bufView.setInt32(this.bufLen, remaining);
     this.bufView.setInt32(this.bufLen + 4, BLANK_MAGIC_CODE);
@@ -204,6 +243,7 @@ export class CommitLog {
     const target = this.writtenOffset;
     const timestamp = this.writtenStoreTimestamp;
     const lastRecord = this.writtenLastRecord;
+    if (this.mappedFile) this.dirty.add(this.mappedFile); // written through the mapping since the last sync
     const files = [...this.dirty];
     this.dirty.clear();
     const flushes = files.length === 1 ? files[0]!.flush() : Promise.all(files.map((f) => f.flush()));
@@ -243,6 +283,7 @@ export class CommitLog {
   }
 
   close(): void {
+    this.releaseMapping();
     this.queue.close();
   }
 
@@ -264,7 +305,48 @@ export class CommitLog {
       throw this.fail(err);
     }
     this.bufStart = this.nextOffset;
+    if (this.populator) this.mapForAppend(this.bufFile);
     return this.bufFile;
+  }
+
+  /** mappedWrites: the segment's shared mapping becomes the append buffer, positions relative to its start. */
+  private mapForAppend(file: MappedFile): void {
+    this.releaseMapping();
+    let mapped: { bytes: Uint8Array; view: DataView };
+    try {
+      mapped = file.view();
+    } catch (err) {
+      this.bufFile = null;
+      throw this.fail(err);
+    }
+    this.buf = mapped.bytes;
+    this.bufView = mapped.view;
+    this.bufStart = file.fileFromOffset;
+    this.bufLen = this.nextOffset - file.fileFromOffset;
+    this.region = this.populator!.region(mapped.bytes, this.bufLen);
+    this.mappedFile = file;
+  }
+
+  /** mappedWrites: pages up to `end` must be populated before a byte goes there (a write must not SIGBUS). */
+  private preparePages(end: number): void {
+    if (this.region!.prepare(end)) return;
+    throw this.fail(
+      new Error(
+        `no page-cache page or disk block for CommitLog bytes at ${this.bufStart + this.bufLen} (disk full?)`,
+      ),
+    );
+  }
+
+  /** mappedWrites: the writer is done with the current mapping (the file keeps it until it closes). */
+  private releaseMapping(): void {
+    if (!this.region) return;
+    this.region.release();
+    this.region = null;
+    this.dirty.add(this.mappedFile!);
+    this.mappedFile!.dropView(); // a full segment's mapping goes with the next GC, not with the file
+    this.mappedFile = null;
+    this.buf = new Uint8Array(0);
+    this.bufView = new DataView(this.buf.buffer);
   }
 
   /**
@@ -276,7 +358,7 @@ export class CommitLog {
    */
   private submit(end: number, now: boolean): void {
     const length = this.bufLen;
-    if (length === 0) return;
+    if (length === 0 || this.populator) return; // a mapping's bytes are in the page cache already
     const offThread = this.o.syncWrites || length >= ASYNC_WRITE_MIN_BYTES;
     const spare = offThread ? this.spare.pop() : undefined;
     if (!spare && !now && this.asyncWrites > 0) {

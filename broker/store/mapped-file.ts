@@ -107,6 +107,11 @@ export class MappedFile {
     return this.mapped;
   }
 
+  /** Forgets the mapping view() made (it is unmapped when collected); the next view() maps the file again. */
+  dropView(): void {
+    this.mapped = null;
+  }
+
   /**
    * The whole file mapped privately, for zero-copy reads of what pwrite wrote (Linux shows file updates in pages a
    * private mapping never wrote to). A caller writing into a view it was given changes only its own copy of that

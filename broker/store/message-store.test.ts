@@ -435,6 +435,7 @@ describe("MessageStore write path", () => {
         consumeQueueUnitsPerFile: 1024,
         maxIndexNum: 8192,
         maxMessageSize: 4096,
+        transientStorePoolEnable: true, // the append-buffer path (ASYNC_FLUSH writes into the mapping otherwise)
         writeBufferSize: 64 * 1024, // writes of 64 KiB go to the thread pool; 3 buffers run out and bytes wait
         writeBufferCount: 3,
       };

@@ -24,6 +24,7 @@ import { createMessageEncoder, type MessageEncoder } from "./message-encoder.ts"
 import { MessageIndex } from "./message-index.ts";
 import { openNativeIo } from "./native-io.ts";
 import { defaultMessageStoreOptions, type MessageStoreOptions } from "./options.ts";
+import { PagePopulator } from "./page-populator.ts";
 import { getMessages, lookMessage, type ReadBounds, storeTimestampAt } from "./read-messages.ts";
 import { type GetRawMessageResult, type GetRawMessagesRequest, getRawMessages } from "./read-raw-messages.ts";
 import { diskUsedRatio, isTimeToDelete } from "./retention.ts";
@@ -64,6 +65,7 @@ export class MessageStore {
   private readonly lockPath: string;
   private readonly checkpointPath: string;
   private readonly commitLog: CommitLog;
+  private readonly populator: PagePopulator | null;
   private readonly cqs: ConsumeQueueTable;
   private readonly index: MessageIndex | null;
   private checkpointFile: CheckpointFile | null = null;
@@ -109,6 +111,12 @@ export class MessageStore {
     const maxRecordSize = messageRecordSize(o.maxMessageSize, MAX_TOPIC_LENGTH, MAX_PROPERTIES_BYTES, 16, 16);
     const sync = o.flushDiskType === "SYNC_FLUSH";
     const io = openNativeIo();
+    // ASYNC_FLUSH encodes into the segment mapping unless a transient store pool (append buffers + pwrite) is
+    // asked for, or populating pages ahead is impossible here.
+    this.populator =
+      !sync && !o.transientStorePoolEnable && io.populateWrite
+        ? new PagePopulator({ populateWrite: io.populateWrite })
+        : null;
     this.commitLog = new CommitLog({
       dir: path.join(this.root, "commitlog"),
       segmentSize: o.commitLogSegmentSize,
@@ -118,6 +126,7 @@ export class MessageStore {
       preallocate: io.preallocate,
       willNeed: io.willNeed,
       syncWrites: sync,
+      mappedWrites: this.populator,
       events: {
         onWritten: (offset) => {
           if (!sync) this.drainTo(offset);
@@ -771,6 +780,7 @@ export class MessageStore {
 
   private releaseFiles(): void {
     this.commitLog.close();
+    this.populator?.close();
     this.cqs.close();
     this.index?.close();
     this.checkpointFile?.close();

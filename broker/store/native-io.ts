@@ -8,9 +8,10 @@ export type WillNeed = (fd: number, offset: number, length: number) => void;
 
 /**
  * Maps `length` bytes at `offset` of a shared file mapping writable in one call (madvise MADV_POPULATE_WRITE),
- * instead of a read fault and then a write fault per page on first touch. Only a hint: failures are ignored.
+ * instead of a read fault and then a write fault per page on first touch. False when the kernel refused (for a
+ * file mapping: no disk space for a hole, an I/O error); the pages are then not known to be writable.
  */
-export type PopulateWrite = (mapping: Uint8Array, offset: number, length: number) => void;
+export type PopulateWrite = (mapping: Uint8Array, offset: number, length: number) => boolean;
 
 export interface NativeIo {
   /** fallocate(2); null where unavailable (callers fall back to ftruncate, a sparse file). */
@@ -22,8 +23,8 @@ export interface NativeIo {
 }
 
 const POSIX_FADV_WILLNEED = 3;
-const MADV_POPULATE_WRITE = 23;
-const PAGE = 4096;
+export const MADV_POPULATE_WRITE = 23;
+export const PAGE = 4096;
 
 /**
  * The two libc calls Node's fs lacks, through bun:ffi. Preallocated extents read as zeros, like a sparse file, but
@@ -49,7 +50,7 @@ export function openNativeIo(): NativeIo {
         // madvise wants a page-aligned start; mappings start on a page.
         const from = Math.max(0, Math.floor(offset / PAGE) * PAGE);
         const to = Math.min(mapping.byteLength - (mapping.byteOffset % PAGE), offset + length);
-        if (to > from) madvise(ptr(mapping) + from, to - from, MADV_POPULATE_WRITE); // a hint, as above
+        return to <= from || madvise(ptr(mapping) + from, to - from, MADV_POPULATE_WRITE) === 0;
       },
     };
   } catch {

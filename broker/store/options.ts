@@ -53,6 +53,12 @@ export interface MessageStoreOptions {
    */
   tagsCodeOf: (topic: string, properties: Readonly<Record<string, string>>, storeTimestamp: number) => number;
   /**
+   * ASYNC_FLUSH only (RocketMQ's option of the same name): true gathers appends in buffers written with pwrite
+   * (writeBufferSize, writeBufferCount) instead of encoding them straight into the segment's shared mapping, whose
+   * pages a second thread populates ahead (docs/storage.md). SYNC_FLUSH always writes through buffers (O_DSYNC).
+   */
+  transientStorePoolEnable: boolean;
+  /**
    * Appends are gathered in a buffer and written with one pwrite per event-loop turn, or as soon as this many bytes
    * are buffered.
    */
@@ -89,6 +95,7 @@ export const defaultMessageStoreOptions: Readonly<MessageStoreOptions> = Object.
   maxIndexNum: 20_000_000,
   tagsCodeOf: (_topic: string, properties: Readonly<Record<string, string>>) =>
     tagsStringToTagsCode(properties.TAGS),
+  transientStorePoolEnable: false,
   writeBufferSize: 1024 * 1024,
   writeBufferCount: 4,
   maxScanUnitsPerGet: 16_000,

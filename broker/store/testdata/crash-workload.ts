@@ -1,4 +1,4 @@
-import type { MessageStoreOptions } from "../options.ts";
+import type { FlushDiskType, MessageStoreOptions } from "../options.ts";
 
 /** One acknowledged message as the crash test records it. */
 export interface Ack {
@@ -10,11 +10,14 @@ export interface Ack {
   crc: number;
 }
 
-/** Small files so that segments, ConsumeQueue files and index files roll during a short run. */
-export function crashStoreOptions(dir: string): Partial<MessageStoreOptions> {
+/**
+ * Small files so that segments, ConsumeQueue files and index files roll during a short run. ASYNC_FLUSH writes
+ * into the segment mappings (a SIGKILL leaves the page cache, so acknowledged messages must survive it too).
+ */
+export function crashStoreOptions(dir: string, flushDiskType: FlushDiskType): Partial<MessageStoreOptions> {
   return {
     storePathRootDir: dir,
-    flushDiskType: "SYNC_FLUSH",
+    flushDiskType,
     commitLogSegmentSize: 64 * 1024,
     consumeQueueUnitsPerFile: 256,
     maxHashSlotNum: 256,

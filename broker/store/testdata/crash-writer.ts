@@ -1,17 +1,18 @@
 /**
  * Child process of crash.test.ts. Opens (and so recovers) the store, checks every message acknowledged in earlier
- * runs, prints "V ok <n>" (or "V fail <why>" and exits 1), then appends with SYNC_FLUSH from several writers
+ * runs, prints "V ok <n>" (or "V fail <why>" and exits 1), then appends (SYNC_FLUSH or ASYNC_FLUSH) from several writers
  * until it is killed, printing "A <i> <commitLogOffset> <queueId> <queueOffset> <crc32 of the raw record>" for each
  * acknowledged message (six writers put single messages, two put batches with putMessages).
- * Usage: bun crash-writer.ts <storeDir> <ackFile> <firstMessageNumber>
+ * Usage: bun crash-writer.ts <storeDir> <ackFile> <firstMessageNumber> <flushDiskType>
  */
 import * as fs from "node:fs";
 import { createMessageStore } from "../message-store.ts";
+import type { FlushDiskType } from "../options.ts";
 import type { PutResult } from "../types.ts";
 import { type Ack, crashBody, crashStoreOptions } from "./crash-workload.ts";
 
-const [dir, ackFile, firstArg] = process.argv.slice(2);
-const store = await createMessageStore(crashStoreOptions(dir!));
+const [dir, ackFile, firstArg, flushDiskType] = process.argv.slice(2);
+const store = await createMessageStore(crashStoreOptions(dir!, flushDiskType as FlushDiskType));
 
 const acks: Ack[] = fs.existsSync(ackFile!)
   ? fs

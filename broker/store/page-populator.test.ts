@@ -1,0 +1,118 @@
+import { ptr } from "bun:ffi";
+import { afterAll, describe, expect, test } from "bun:test";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { openNativeIo, PAGE } from "./native-io.ts";
+import { PagePopulator } from "./page-populator.ts";
+import { removeDir, tempDir } from "./testdata/fixture.ts";
+
+const io = openNativeIo();
+const dir = tempDir("populate");
+afterAll(() => removeDir(dir));
+
+/**
+ * Bytes of `mapping` mapped into this process' page tables (its Rss line in /proc/self/smaps): what
+ * MADV_POPULATE_WRITE does. Read-ahead may bring more of the file into the page cache, but it maps nothing.
+ */
+function mappedBytes(mapping: Uint8Array): number {
+  const start = ptr(mapping).toString(16);
+  const smaps = fs.readFileSync("/proc/self/smaps", "utf8").split("\n");
+  const at = smaps.findIndex((line) => line.startsWith(`${start}-`));
+  expect(at).toBeGreaterThanOrEqual(0);
+  for (let i = at + 1; i < smaps.length && !/^[0-9a-f]+-/.test(smaps[i]!); i++) {
+    const m = /^Rss:\s+(\d+) kB/.exec(smaps[i]!);
+    if (m) return Number(m[1]) * 1024;
+  }
+  throw new Error("no Rss line for the mapping");
+}
+
+/** A fresh preallocated file of `size` bytes (its extents read as zeros and are not in the page cache) mapped. */
+function mappedFile(name: string, size: number): { file: string; mapping: Uint8Array } {
+  const file = path.join(dir, name);
+  const fd = fs.openSync(file, "w+");
+  io.preallocate!(fd, 0, size);
+  fs.closeSync(fd);
+  return { file, mapping: Bun.mmap(file) };
+}
+
+async function until(what: string, ok: () => boolean, ms = 4_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!ok()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
+    await Bun.sleep(5);
+  }
+}
+
+describe("PagePopulator", () => {
+  test("its thread populates ahead of the writer; bytes written into the mapping reach the file", async () => {
+    const { file, mapping } = mappedFile("ahead.bin", 8 * 1024 * 1024);
+    const populator = new PagePopulator({ populateWrite: io.populateWrite!, aheadBytes: 4 * 1024 * 1024 });
+    try {
+      const region = populator.region(mapping, 0);
+      expect(region.prepare(100)).toBe(true);
+      expect(region.mark).toBeGreaterThanOrEqual(100);
+      mapping.set([1, 2, 3], 97);
+      // prepare() mapped 1 MiB itself and asked for 4 MiB ahead of byte 100: the thread maps the rest.
+      await until("4 MiB are mapped", () => mappedBytes(mapping) >= 4 << 20);
+      region.release();
+      const onDisk = fs.readFileSync(file);
+      expect([...onDisk.subarray(96, 101)]).toEqual([0, 1, 2, 3, 0]);
+    } finally {
+      populator.close();
+    }
+  });
+
+  test("a write never passes the mark into a page that is not populated, whatever the record sizes", () => {
+    const { mapping } = mappedFile("mark.bin", 3 * 1024 * 1024);
+    // inline: everything happens on this thread, so what is resident after prepare() is its doing alone.
+    const populator = new PagePopulator({
+      populateWrite: io.populateWrite!,
+      inline: true,
+      aheadBytes: 1 << 20,
+    });
+    const start = 5000; // a recovered CommitLog goes on in the middle of a page
+    const region = populator.region(mapping, start);
+    let pos = start;
+    let calls = 0;
+    while (pos < mapping.length - 10_000) {
+      const end = pos + 1 + ((pos * 7919) % 9000);
+      if (end > region.mark) {
+        expect(region.prepare(end)).toBe(true);
+        calls++;
+      }
+      expect(region.mark).toBeGreaterThanOrEqual(end);
+      const firstPage = Math.floor(start / PAGE) * PAGE;
+      // Nothing but prepare() maps pages here, from the first one written on: all up to `end` must be.
+      expect(mappedBytes(mapping)).toBeGreaterThanOrEqual(Math.ceil(end / PAGE) * PAGE - firstPage);
+      mapping[end - 1] = 7;
+      pos = end;
+    }
+    // One madvise per MiB or so, not one per record.
+    expect(calls).toBeLessThan(8);
+    populator.close();
+  });
+
+  test("a refusal (pages past the end of the file) is reported, not a SIGBUS on the write", () => {
+    const { file, mapping } = mappedFile("short.bin", 1024 * 1024);
+    fs.truncateSync(file, 64 * 1024); // the file shrank under its mapping (as a full disk refuses a hole)
+    const populator = new PagePopulator({ populateWrite: io.populateWrite!, aheadBytes: 1 << 20 });
+    try {
+      const region = populator.region(mapping, 0);
+      expect(region.prepare(1000)).toBe(false);
+      // Within the file it works.
+      const inside = populator.region(mapping.subarray(0, 64 * 1024), 0);
+      expect(inside.prepare(1000)).toBe(true);
+    } finally {
+      populator.close();
+    }
+  });
+
+  test("after close() regions populate on the writer's thread", () => {
+    const { mapping } = mappedFile("closed.bin", 2 * 1024 * 1024);
+    const populator = new PagePopulator({ populateWrite: io.populateWrite!, aheadBytes: 1 << 20 });
+    populator.close();
+    const region = populator.region(mapping, 0);
+    expect(region.prepare(300_000)).toBe(true);
+    expect(mappedBytes(mapping)).toBeGreaterThanOrEqual(Math.ceil(300_000 / PAGE) * PAGE);
+  });
+});
