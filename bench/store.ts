@@ -78,6 +78,19 @@ function dd(args: string[]): number {
   }
 }
 
+/**
+ * Writes and deletes a file of `mib` MiB, so that the next run gets pages this VM still has (see the ASYNC_FLUSH
+ * target runs below).
+ */
+function warmPages(mib: number): void {
+  const file = path.join(root, "warm.bin");
+  Bun.spawnSync(["dd", "if=/dev/zero", `of=${file}`, "bs=1M", `count=${mib}`], {
+    stdout: "ignore",
+    stderr: "ignore",
+  });
+  fs.rmSync(file, { force: true });
+}
+
 function bestOf(runs: number, f: () => number): number {
   let best = 0;
   for (let i = 0; i < runs; i++) best = Math.max(best, f());
@@ -230,9 +243,34 @@ const asyncLoads: Load[] = [
   { callers: 8, batch: 32 },
   BIG,
 ];
+/**
+ * The target run (BIG) runs three times, each right after a dd run of the same size, and the best of each side
+ * counts. This VM hands memory that stayed free for a few seconds back to its host (virtio-balloon free page
+ * reporting), and writing into such pages costs 4-8 times more (dd: 0.6-1.3 against 4.2-5.5 GB/s, see
+ * docs/storage.md). So each of those dd runs and store runs starts right after 2 GiB were written and deleted
+ * (warmPages): both sides write into pages this VM still has.
+ */
+const ASYNC_TARGET_RUNS = quick ? 1 : 3;
 for (const load of asyncLoads) {
-  const r = await appendRun("ASYNC_FLUSH", load, { bytes: load === BIG ? asyncVolume : asyncVolume / 4 });
-  report(`ASYNC_FLUSH ${loadLabel(load)}`, r);
+  let r: AppendRun | null = null;
+  for (let run = 0; run < (load === BIG ? ASYNC_TARGET_RUNS : 1); run++) {
+    if (load === BIG) {
+      warmPages(2 * ddCount);
+      const buffered = dd(["bs=1M", `count=${ddCount}`]);
+      say(`  dd bs=1M count=${ddCount} just before                ${fmt(buffered)} MiB/s`);
+      results.ddBufferedMBps = Math.max(results.ddBufferedMBps!, buffered);
+    }
+    if (load === BIG) warmPages(2 * ddCount);
+    const one = await appendRun("ASYNC_FLUSH", load, { bytes: load === BIG ? asyncVolume : asyncVolume / 4 });
+    report(`ASYNC_FLUSH ${loadLabel(load)}`, one);
+    if (r === null || one.recordMBps > r.recordMBps) {
+      if (r) await dispose(r);
+      r = one;
+    } else {
+      await dispose(one);
+    }
+  }
+  r = r!;
   results[`${keyOf("asyncAppend", load)}MBps`] = r.recordMBps;
   results[`${keyOf("asyncAppend", load)}MsgPerSec`] = r.messages / r.seconds;
   results[`${keyOf("asyncAppend", load)}CpuMicros`] = r.cpuMicrosPerMessage;
