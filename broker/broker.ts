@@ -191,9 +191,14 @@ export class Broker {
     return this.mustRun().transactions.check();
   }
 
-  /** Writes consumer offsets and delay cursors now (they are also written on a timer and on close). */
-  persistOffsets(): void {
+  /**
+   * Writes consumer offsets and delay cursors now (they are also written on a timer and on close). Waits for the
+   * timer's write in flight first: that one took an older snapshot, and its rename must not land after this one.
+   */
+  async persistOffsets(): Promise<void> {
     const r = this.mustRun();
+    // The timer may start another write while this waits: wait until none runs, then write synchronously.
+    while (r.offsetWrite.running) await r.offsetWrite.running;
     r.offsets.persist();
     r.schedule.persist();
   }
