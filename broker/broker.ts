@@ -255,6 +255,7 @@ export class Broker {
       consumeQueueUnitsPerFile: Math.max(1, Math.floor(c.mappedFileSizeConsumeQueue / 20)),
       flushDiskType: c.flushDiskType,
       flushIntervalMs: c.flushIntervalCommitLog,
+      transientStorePoolEnable: c.transientStorePoolEnable,
       maxMessageSize: c.maxMessageSize,
       fileReservedTimeHours: c.fileReservedTime,
       deleteWhen: c.deleteWhen,

@@ -34,6 +34,11 @@ describe("loadConfig", () => {
     expect(config.brokerName).toBe("broker-a");
     expect(config.flushDiskType).toBe("ASYNC_FLUSH");
     expect(config.autoCreateTopicEnable).toBe(true);
+    expect(config.transientStorePoolEnable).toBe(false); // ASYNC_FLUSH writes into the segment mapping
+    expect(
+      loadConfig(brokerSchema, { env: { BUNMQ_TRANSIENT_STORE_POOL_ENABLE: "true" } }).config
+        .transientStorePoolEnable,
+    ).toBe(true);
     expect(config.storePathRootDir).toBe("/srv/mq/data/store");
     expect(warnings).toEqual([]);
     expect(loadConfig(nameServerSchema, { env: {} }).config.listenPort).toBe(9876);

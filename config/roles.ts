@@ -34,6 +34,10 @@ export const brokerSchema = {
   brokerRole: oneOf(["ASYNC_MASTER", "SYNC_MASTER", "SLAVE"] as const, "ASYNC_MASTER"),
   flushDiskType: oneOf(["ASYNC_FLUSH", "SYNC_FLUSH"] as const, "ASYNC_FLUSH"),
   flushIntervalCommitLog: int(500, { min: 1, doc: "ms between flushes in ASYNC_FLUSH" }),
+  transientStorePoolEnable: bool(
+    false,
+    "ASYNC_FLUSH: write records through append buffers and pwrite instead of into the CommitLog segment's mapping",
+  ),
   mappedFileSizeCommitLog: int(1024 * 1024 * 1024, { min: 4096 }),
   mappedFileSizeConsumeQueue: int(300_000 * 20, { min: 20 }),
   maxMessageSize: int(4 * 1024 * 1024, { min: 1024, doc: "max body bytes" }),

@@ -3,8 +3,8 @@ import { readFileSync } from "node:fs";
 
 export const DURABILITY = Object.freeze({
   ASYNC_FLUSH:
-    "flushDiskType=ASYNC_FLUSH: the send is answered once its record is written to the CommitLog (pwrite to " +
-    "the page cache); an fdatasync runs every 500 ms (flushIntervalCommitLog), so an ack survives a process " +
+    "flushDiskType=ASYNC_FLUSH: the send is answered once its record is written to the CommitLog (encoded " +
+    "into the segment's shared mapping, i.e. the page cache); an fdatasync runs every 500 ms (flushIntervalCommitLog), so an ack survives a process " +
     "crash but a machine crash may lose the last half second.",
   SYNC_FLUSH:
     "flushDiskType=SYNC_FLUSH: the send is answered after an fdatasync of the CommitLog covers its record " +
