@@ -59,10 +59,10 @@ interface WriteRecord {
 /**
  * The CommitLog writer and reader. A single writer encodes records straight into an append buffer (`reserve`,
  * then `commit`). With `mappedWrites` that buffer is the current segment's shared mapping: a record is in the page
- * cache, i.e. written, as soon as it is committed, and nothing is copied again. Otherwise: The buffer is written with one pwrite per event-loop turn, or as soon as `writeBufferSize`
- * bytes are in it; large writes (all of them with `syncWrites`) run off the event loop while the next buffer
- * fills, so encoding overlaps the kernel's copy (or the disk). Bytes count as written once every write before
- * them completed. Without `syncWrites`, fdatasync runs off the event loop on request, one at a time; everything
+ * cache, i.e. written, as soon as it is committed, and nothing is copied again. Otherwise the buffer is written
+ * with one pwrite per event-loop turn, or as soon as `writeBufferSize` bytes are in it; large writes (all of
+ * them with `syncWrites`) run off the event loop while the next buffer fills, so encoding overlaps the kernel's
+ * copy (or the disk). Bytes count as written once every write before them completed. Without `syncWrites`, fdatasync runs off the event loop on request, one at a time; everything
  * written before it started is flushed when it completes.
  */
 export class CommitLog {
