@@ -62,8 +62,9 @@ interface WriteRecord {
  * cache, i.e. written, as soon as it is committed, and nothing is copied again. Otherwise the buffer is written
  * with one pwrite per event-loop turn, or as soon as `writeBufferSize` bytes are in it; large writes (all of
  * them with `syncWrites`) run off the event loop while the next buffer fills, so encoding overlaps the kernel's
- * copy (or the disk). Bytes count as written once every write before them completed. Without `syncWrites`, fdatasync runs off the event loop on request, one at a time; everything
- * written before it started is flushed when it completes.
+ * copy (or the disk). Bytes count as written once every write before them completed. Without `syncWrites`,
+ * fdatasync runs off the event loop on request, one at a time; everything written before it started is flushed
+ * when it completes.
  */
 export class CommitLog {
   readonly queue: MappedFileQueue;
