@@ -13,6 +13,9 @@ export type WillNeed = (fd: number, offset: number, length: number) => void;
  */
 export type PopulateWrite = (mapping: Uint8Array, offset: number, length: number) => boolean;
 
+/** PopulateWrite by address: for a thread that holds another thread's mapping only as its address. */
+export type PopulateWriteAt = (address: number, length: number) => boolean;
+
 export interface NativeIo {
   /** fallocate(2); null where unavailable (callers fall back to ftruncate, a sparse file). */
   preallocate: Preallocate | null;
@@ -20,10 +23,12 @@ export interface NativeIo {
   willNeed: WillNeed | null;
   /** madvise(MADV_POPULATE_WRITE) (Linux 5.14+); null where unavailable. */
   populateWrite: PopulateWrite | null;
+  /** The same call on `length` bytes at a page-aligned `address`; null where unavailable. */
+  populateWriteAt: PopulateWriteAt | null;
 }
 
 const POSIX_FADV_WILLNEED = 3;
-export const MADV_POPULATE_WRITE = 23;
+const MADV_POPULATE_WRITE = 23;
 export const PAGE = 4096;
 
 /**
@@ -31,7 +36,8 @@ export const PAGE = 4096;
  * appends into them skip block allocation; WILLNEED lets recovery read ahead while it parses (docs/storage.md).
  */
 export function openNativeIo(): NativeIo {
-  if (process.platform !== "linux") return { preallocate: null, willNeed: null, populateWrite: null };
+  const none: NativeIo = { preallocate: null, willNeed: null, populateWrite: null, populateWriteAt: null };
+  if (process.platform !== "linux") return none;
   try {
     const libc = dlopen("libc.so.6", {
       fallocate: { args: [FFIType.i32, FFIType.i32, FFIType.i64, FFIType.i64], returns: FFIType.i32 },
@@ -39,6 +45,8 @@ export function openNativeIo(): NativeIo {
       madvise: { args: [FFIType.ptr, FFIType.u64, FFIType.i32], returns: FFIType.i32 },
     });
     const { fallocate, posix_fadvise, madvise } = libc.symbols;
+    const populateWriteAt: PopulateWriteAt = (address, length) =>
+      length <= 0 || madvise(address, length, MADV_POPULATE_WRITE) === 0;
     return {
       preallocate: (fd, offset, length) => {
         if (fallocate(fd, 0, offset, length) !== 0) throw new Error(`fallocate(${offset}, ${length}) failed`);
@@ -50,10 +58,11 @@ export function openNativeIo(): NativeIo {
         // madvise wants a page-aligned start; mappings start on a page.
         const from = Math.max(0, Math.floor(offset / PAGE) * PAGE);
         const to = Math.min(mapping.byteLength - (mapping.byteOffset % PAGE), offset + length);
-        return to <= from || madvise(ptr(mapping) + from, to - from, MADV_POPULATE_WRITE) === 0;
+        return populateWriteAt(ptr(mapping) + from, to - from);
       },
+      populateWriteAt,
     };
   } catch {
-    return { preallocate: null, willNeed: null, populateWrite: null };
+    return none;
   }
 }

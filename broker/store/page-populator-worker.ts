@@ -5,15 +5,13 @@
  * never changes a byte of the file: it only does, ahead of need, what the first write into each page would do
  * (allocate the page-cache page, reserve the block, map it writable).
  */
-import { dlopen, FFIType } from "bun:ffi";
-import { MADV_POPULATE_WRITE, PAGE } from "./native-io.ts";
+import { openNativeIo, PAGE } from "./native-io.ts";
 import type { PopulateRequest } from "./page-populator.ts";
 
 declare const self: Worker;
 
-const libc = dlopen("libc.so.6", {
-  madvise: { args: [FFIType.u64, FFIType.u64, FFIType.i32], returns: FFIType.i32 },
-});
+// Started only where the writer's thread has populateWrite, i.e. where this exists too.
+const populateWriteAt = openNativeIo().populateWriteAt!;
 
 /** Chunk per madvise: small enough that the writer sees progress often, large enough to cost nothing. */
 const CHUNK = 1024 * 1024;
@@ -25,7 +23,7 @@ self.onmessage = (event: MessageEvent<PopulateRequest>) => {
     const end = Math.min(to, at + CHUNK);
     // A refusal (no disk space for a hole, an I/O error) stops here: the writer populates on its own thread and
     // finds out there.
-    if (libc.symbols.madvise(address + at, end - at, MADV_POPULATE_WRITE) !== 0) return;
+    if (!populateWriteAt(address + at, end - at)) return;
     const pages = Math.ceil(end / PAGE);
     if (pages > Atomics.load(progress, 0)) Atomics.store(progress, 0, pages);
   }
