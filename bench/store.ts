@@ -10,7 +10,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { createMessageStore, type MessageStore } from "../broker/store/index.ts";
-import { parseDdSummary } from "./harness/limits.ts";
+import { ddMiBps, warmPages as warmDdPages } from "./harness/dd.ts";
 
 const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
@@ -61,35 +61,9 @@ const body = makeBody();
 
 // ---- dd ---------------------------------------------------------------------------------------------------------
 
-/** MiB/s of one dd run writing zeros to a file in the bench folder (dd's own timing). */
-function dd(args: string[]): number {
-  const file = path.join(root, "dd.bin");
-  try {
-    const r = Bun.spawnSync(["dd", "if=/dev/zero", `of=${file}`, ...args], {
-      stdout: "ignore",
-      stderr: "pipe",
-      env: { ...process.env, LC_ALL: "C" },
-    });
-    if (r.exitCode !== 0) throw new Error(`dd ${args.join(" ")} failed: ${r.stderr.toString().trim()}`);
-    const { bytes, seconds } = parseDdSummary(r.stderr.toString());
-    return bytes / MiB / seconds;
-  } finally {
-    fs.rmSync(file, { force: true });
-  }
-}
-
-/**
- * Writes and deletes a file of `mib` MiB, so that the next run gets pages this VM still has (see the ASYNC_FLUSH
- * target runs below).
- */
-function warmPages(mib: number): void {
-  const file = path.join(root, "warm.bin");
-  Bun.spawnSync(["dd", "if=/dev/zero", `of=${file}`, "bs=1M", `count=${mib}`], {
-    stdout: "ignore",
-    stderr: "ignore",
-  });
-  fs.rmSync(file, { force: true });
-}
+/** MiB/s of one dd run in the bench folder (dd's own timing). */
+const dd = (args: string[]): number => ddMiBps(root, args);
+const warmPages = (mib: number): void => warmDdPages(root, mib);
 
 function bestOf(runs: number, f: () => number): number {
   let best = 0;

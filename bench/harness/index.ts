@@ -1,4 +1,6 @@
 /** The benchmark harness: targets, process measurement, load generators, limits, reports. */
+
+export { ddMiBps, warmPages } from "./dd.ts";
 export {
   defaultFanOutTimeoutMs,
   defaultStallTimeoutMs,
