@@ -3,7 +3,7 @@
  * this machine, against dd, i.e. how close to issue 4's "ASYNC_FLUSH append >= 80 % of dd" any store written in
  * JavaScript could get here. Each variant (bench/ceiling/ceiling-writer.ts) uses the store's own encoder,
  * PagePopulator, ConsumeQueue and IndexFile code without the store around them. dd and the variants alternate,
- * each after 2 GiB were written and deleted (warmPages), three rounds; the best of each counts. Prints one line
+ * each after 2 GiB were written and deleted (warmPages), five rounds; the best of each counts. Prints one line
  * per run, then one JSON object as its last line. Results: docs/storage.md "The ceiling".
  *
  * Options: --quick (one round, 128 MiB).
@@ -16,7 +16,7 @@ import { ddMiBps, warmPages } from "./harness/dd.ts";
 
 const MiB = 1024 * 1024;
 const quick = process.argv.includes("--quick");
-const rounds = quick ? 1 : 3;
+const rounds = quick ? 1 : 5;
 const ddCount = quick ? 128 : 1024;
 /** As many 1 KiB-body records as fit in a 1 GiB segment (the writer stops at the segment's end). */
 const messages = quick ? 110_000 : 1 << 20;
