@@ -4,7 +4,7 @@ import { BLANK_MAGIC_CODE, END_FILE_MIN_BLANK_LENGTH } from "../../proto/message
 import { ResponseCode } from "../../proto/response-code.ts";
 import type { MappedFile } from "./mapped-file.ts";
 import { MappedFileQueue } from "./mapped-file-queue.ts";
-import type { Preallocate, WillNeed } from "./native-io.ts";
+import { type DropPages, PAGE, type Preallocate, type WillNeed } from "./native-io.ts";
 import type { PagePopulator, PopulatedRegion } from "./page-populator.ts";
 
 export interface CommitLogEvents {
@@ -40,6 +40,11 @@ export interface CommitLogOptions {
    * that pwrite copies into the page cache. Null: append buffers.
    */
   mappedWrites: PagePopulator | null;
+  /**
+   * With mappedWrites: unmaps the mapping's pages once flushed (and all of a segment's once it is full), so that
+   * the writer's RSS holds what was written since the last flush plus the pages populated ahead, not the segment.
+   */
+  dropPages: DropPages | null;
   events: CommitLogEvents;
 }
 
@@ -113,6 +118,8 @@ export class CommitLog {
   private readonly populator: PagePopulator | null;
   private region: PopulatedRegion | null = null;
   private mappedFile: MappedFile | null = null;
+  /** mappedWrites: pages of the mapping below this were dropped (dropPages). */
+  private droppedTo = 0;
 
   constructor(options: CommitLogOptions) {
     this.o = options;
@@ -257,6 +264,7 @@ export class CommitLog {
           this.flushedStoreTimestamp = timestamp;
           this.flushedLastRecord = lastRecord;
         }
+        this.dropFlushedPages();
         this.o.events.onFlushed(this.flushedOffset);
       },
       (err) => {
@@ -326,6 +334,16 @@ export class CommitLog {
     this.bufLen = this.nextOffset - file.fileFromOffset;
     this.region = this.populator!.region(mapped.bytes, this.bufLen);
     this.mappedFile = file;
+    this.droppedTo = Math.floor(this.bufLen / PAGE) * PAGE; // this mapping never touched the pages below
+  }
+
+  /** mappedWrites: the current mapping's flushed pages are of no more use to the writer. */
+  private dropFlushedPages(): void {
+    if (!this.region || !this.o.dropPages) return;
+    const end = this.flushedOffset - this.bufStart;
+    if (end - this.droppedTo < PAGE) return;
+    this.o.dropPages(this.buf, this.droppedTo, end - this.droppedTo);
+    this.droppedTo = Math.floor(end / PAGE) * PAGE;
   }
 
   /** mappedWrites: pages up to `end` must be populated before a byte goes there (a write must not SIGBUS). */
@@ -343,6 +361,8 @@ export class CommitLog {
     if (!this.region) return;
     this.region.release();
     this.region = null;
+    // Dirty pages stay dirty in the page cache (the next flush writes them): only this process' mapping goes.
+    this.o.dropPages?.(this.buf, this.droppedTo, this.buf.length - this.droppedTo);
     this.dirty.add(this.mappedFile!);
     this.mappedFile!.dropView(); // a full segment's mapping goes with the next GC, not with the file
     this.mappedFile = null;

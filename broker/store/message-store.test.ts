@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, test } from "bun:test";
+import * as path from "node:path";
 import { MqError } from "../../proto/error.ts";
 import {
   decodeMessageRecord,
@@ -8,9 +9,11 @@ import {
   MessageSysFlag,
 } from "../../proto/message/index.ts";
 import { ResponseCode } from "../../proto/response-code.ts";
+import { segmentFileName } from "./mapped-file-queue.ts";
 import { createMessageStore, type MessageStore } from "./message-store.ts";
 import type { MessageStoreOptions } from "./options.ts";
 import { bodyOf, removeDir, smallOptions, tempDir } from "./testdata/fixture.ts";
+import { sharedMappingRss } from "./testdata/smaps.ts";
 import type { DispatchRequest, MessageInput, PutResult } from "./types.ts";
 
 const open: MessageStore[] = [];
@@ -400,6 +403,31 @@ describe("MessageStore dispatch, lookups and maintenance", () => {
     expect(store.flushCount - before).toBeLessThan(20);
     const one = await store.putMessage(msg(999));
     expect(store.flushedPhysicalOffset).toBeGreaterThanOrEqual(one.commitLogOffset + one.wroteBytes);
+  });
+
+  test("ASYNC_FLUSH writes through the mapping but keeps only unflushed and populated-ahead pages mapped", async () => {
+    const segment = 8 * 1024 * 1024;
+    const { store, dir } = await newStore({
+      flushDiskType: "ASYNC_FLUSH",
+      commitLogSegmentSize: segment,
+      consumeQueueUnitsPerFile: 300_000,
+      maxMessageSize: 64 * 1024,
+    });
+    const body = new Uint8Array(60 * 1024).fill(3);
+    // About 13 MiB: the first segment fills and rolls, the second is more than half written.
+    for (let i = 0; i < 220; i++) await store.putMessage({ topic: "TopicA", queueId: 0, body });
+    await store.flush();
+    const rss = sharedMappingRss(path.join(dir, "commitlog"));
+    // The full segment's mapping holds no page (if it was not collected already)...
+    expect(rss.get(path.join(dir, "commitlog", segmentFileName(0))) ?? 0).toBe(0);
+    // ...and the current one none below the flushed offset: at most the populated pages past it.
+    const current = rss.get(path.join(dir, "commitlog", segmentFileName(segment)));
+    const written = store.maxPhysicalOffset - segment;
+    expect(written).toBeGreaterThan(4 * 1024 * 1024);
+    expect(current).toBeDefined();
+    expect(current!).toBeLessThanOrEqual(segment - Math.floor(written / 4096) * 4096);
+    const got = store.getMessages({ topic: "TopicA", queueId: 0, queueOffset: 0, maxCount: 1 });
+    expect(got.messages[0]!.body).toEqual(body);
   });
 
   test("ASYNC_FLUSH acknowledges on write and flushes on its interval", async () => {

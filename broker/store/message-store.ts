@@ -127,6 +127,7 @@ export class MessageStore {
       willNeed: io.willNeed,
       syncWrites: sync,
       mappedWrites: this.populator,
+      dropPages: io.dropPages,
       events: {
         onWritten: (offset) => {
           if (!sync) this.drainTo(offset);

@@ -16,6 +16,13 @@ export type PopulateWrite = (mapping: Uint8Array, offset: number, length: number
 /** PopulateWrite by address: for a thread that holds another thread's mapping only as its address. */
 export type PopulateWriteAt = (address: number, length: number) => boolean;
 
+/**
+ * Unmaps the whole pages within `length` bytes at `offset` of a shared file mapping from this process (madvise
+ * MADV_DONTNEED) without touching the file: their page-cache pages, dirty or not, stay as they are and a later
+ * access maps them again. What a writer that is done with them does so that they stop counting in its RSS.
+ */
+export type DropPages = (mapping: Uint8Array, offset: number, length: number) => void;
+
 export interface NativeIo {
   /** fallocate(2); null where unavailable (callers fall back to ftruncate, a sparse file). */
   preallocate: Preallocate | null;
@@ -25,9 +32,12 @@ export interface NativeIo {
   populateWrite: PopulateWrite | null;
   /** The same call on `length` bytes at a page-aligned `address`; null where unavailable. */
   populateWriteAt: PopulateWriteAt | null;
+  /** madvise(MADV_DONTNEED); null where unavailable. */
+  dropPages: DropPages | null;
 }
 
 const POSIX_FADV_WILLNEED = 3;
+const MADV_DONTNEED = 4;
 const MADV_POPULATE_WRITE = 23;
 export const PAGE = 4096;
 
@@ -36,7 +46,13 @@ export const PAGE = 4096;
  * appends into them skip block allocation; WILLNEED lets recovery read ahead while it parses (docs/storage.md).
  */
 export function openNativeIo(): NativeIo {
-  const none: NativeIo = { preallocate: null, willNeed: null, populateWrite: null, populateWriteAt: null };
+  const none: NativeIo = {
+    preallocate: null,
+    willNeed: null,
+    populateWrite: null,
+    populateWriteAt: null,
+    dropPages: null,
+  };
   if (process.platform !== "linux") return none;
   try {
     const libc = dlopen("libc.so.6", {
@@ -47,6 +63,12 @@ export function openNativeIo(): NativeIo {
     const { fallocate, posix_fadvise, madvise } = libc.symbols;
     const populateWriteAt: PopulateWriteAt = (address, length) =>
       length <= 0 || madvise(address, length, MADV_POPULATE_WRITE) === 0;
+    /** [offset, offset + length) of `mapping`, widened to whole pages (mappings start on a page). */
+    const pageRange = (mapping: Uint8Array, offset: number, length: number) => {
+      const from = Math.max(0, Math.floor(offset / PAGE) * PAGE);
+      const to = Math.min(mapping.byteLength - (mapping.byteOffset % PAGE), offset + length);
+      return { address: ptr(mapping) + from, length: to - from };
+    };
     return {
       preallocate: (fd, offset, length) => {
         if (fallocate(fd, 0, offset, length) !== 0) throw new Error(`fallocate(${offset}, ${length}) failed`);
@@ -55,12 +77,16 @@ export function openNativeIo(): NativeIo {
         posix_fadvise(fd, offset, length, POSIX_FADV_WILLNEED); // only a hint: its result does not matter
       },
       populateWrite: (mapping, offset, length) => {
-        // madvise wants a page-aligned start; mappings start on a page.
-        const from = Math.max(0, Math.floor(offset / PAGE) * PAGE);
-        const to = Math.min(mapping.byteLength - (mapping.byteOffset % PAGE), offset + length);
-        return populateWriteAt(ptr(mapping) + from, to - from);
+        const r = pageRange(mapping, offset, length);
+        return populateWriteAt(r.address, r.length);
       },
       populateWriteAt,
+      dropPages: (mapping, offset, length) => {
+        // Only pages wholly inside the range: a page the writer still writes into must stay.
+        const from = Math.ceil(offset / PAGE) * PAGE;
+        const to = Math.floor(Math.min(mapping.byteLength, offset + length) / PAGE) * PAGE;
+        if (to > from) madvise(ptr(mapping) + from, to - from, MADV_DONTNEED); // only gives memory back
+      },
     };
   } catch {
     return none;

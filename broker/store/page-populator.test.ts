@@ -1,30 +1,14 @@
-import { ptr } from "bun:ffi";
 import { afterAll, describe, expect, test } from "bun:test";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { openNativeIo, PAGE } from "./native-io.ts";
 import { PagePopulator } from "./page-populator.ts";
 import { removeDir, tempDir } from "./testdata/fixture.ts";
+import { mappedBytes } from "./testdata/smaps.ts";
 
 const io = openNativeIo();
 const dir = tempDir("populate");
 afterAll(() => removeDir(dir));
-
-/**
- * Bytes of `mapping` mapped into this process' page tables (its Rss line in /proc/self/smaps): what
- * MADV_POPULATE_WRITE does. Read-ahead may bring more of the file into the page cache, but it maps nothing.
- */
-function mappedBytes(mapping: Uint8Array): number {
-  const start = ptr(mapping).toString(16);
-  const smaps = fs.readFileSync("/proc/self/smaps", "utf8").split("\n");
-  const at = smaps.findIndex((line) => line.startsWith(`${start}-`));
-  expect(at).toBeGreaterThanOrEqual(0);
-  for (let i = at + 1; i < smaps.length && !/^[0-9a-f]+-/.test(smaps[i]!); i++) {
-    const m = /^Rss:\s+(\d+) kB/.exec(smaps[i]!);
-    if (m) return Number(m[1]) * 1024;
-  }
-  throw new Error("no Rss line for the mapping");
-}
 
 /** A fresh preallocated file of `size` bytes (its extents read as zeros and are not in the page cache) mapped. */
 function mappedFile(name: string, size: number): { file: string; mapping: Uint8Array } {
