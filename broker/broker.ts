@@ -107,7 +107,7 @@ interface Running {
   api: BrokerApi;
   timers: ReturnType<typeof setInterval>[];
   /** The timer's consumerOffset.json write in flight, if any. */
-  offsetWrite: { running: Promise<void> | undefined };
+  offsetWrite: { running: Promise<unknown> | undefined };
 }
 
 /**
@@ -433,23 +433,18 @@ export class Broker {
       dataVersion: () => JSON.stringify(topics.dataVersion()),
     });
 
-    // Consumer offsets are written off the event loop: a synchronous fsync stalled every request for up to
-    // 140 ms on a busy disk (the W3 latency tail). One write at a time; close() waits for it.
+    // Consumer offsets and delay cursors are written off the event loop: a synchronous fsync stalled every request
+    // for up to 140 ms on a busy disk (the W3 latency tail). One write of each at a time; close() waits for them.
     const offsetWrite: Running["offsetWrite"] = { running: undefined };
     const timers = [
       setInterval(() => {
-        try {
-          schedule.persist();
-        } catch (err) {
-          onError(err);
-        }
         if (offsetWrite.running) return;
-        offsetWrite.running = offsets
-          .persistAsync()
-          .catch(onError)
-          .finally(() => {
-            offsetWrite.running = undefined;
-          });
+        offsetWrite.running = Promise.all([
+          offsets.persistAsync().catch(onError),
+          schedule.persistAsync().catch(onError),
+        ]).finally(() => {
+          offsetWrite.running = undefined;
+        });
       }, o.flushConsumerOffsetIntervalMs),
       setInterval(() => {
         for (const group of this.registry.scanExpired(o.clientExpiryMs)) consumerManage.notifyGroup(group);
@@ -490,10 +485,11 @@ export class Broker {
     this.longPolling.close();
     await this.server.close();
     await r.pop.close();
+    // The timer's writes took older snapshots: their renames must land before the final ones.
+    await r.offsetWrite.running;
     await r.schedule.close();
     await r.timer.close();
     await r.transactions.close();
-    await r.offsetWrite.running;
     r.offsets.persist();
     await r.store.close();
     r.client.close();

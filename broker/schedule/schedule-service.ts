@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { MessageConst, type MessageExt } from "../../proto/message/index.ts";
-import { readJsonFile, writeJsonFile } from "../json-file.ts";
+import { readJsonFile, writeJsonFile, writeJsonFileAsync } from "../json-file.ts";
 import { reputInput } from "../retry.ts";
 import type { MessageStore } from "../store/index.ts";
 import { RMQ_SYS_SCHEDULE_TOPIC } from "../topic-validator.ts";
@@ -70,6 +70,22 @@ export class ScheduleService {
     if (!this.dirty) return;
     writeJsonFile(this.path, { offsetTable: this.offsets() });
     this.dirty = false;
+  }
+
+  /**
+   * persist with the file writes and fsyncs off the event loop (the broker's timer: a synchronous fsync stalls
+   * every request on a busy disk). Cursors moved meanwhile go in the next write; a failed write is retried then.
+   */
+  async persistAsync(): Promise<void> {
+    if (!this.dirty) return;
+    const offsetTable = this.offsets();
+    this.dirty = false;
+    try {
+      await writeJsonFileAsync(this.path, { offsetTable });
+    } catch (err) {
+      this.dirty = true;
+      throw err;
+    }
   }
 
   async close(): Promise<void> {
