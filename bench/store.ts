@@ -11,6 +11,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { createMessageStore, type MessageStore } from "../broker/store/index.ts";
 import { ddMiBps, warmPages as warmDdPages } from "./harness/dd.ts";
+import { makeNoiseBody } from "./harness/payload.ts";
 
 const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
@@ -45,19 +46,7 @@ const results: Record<string, number> = {};
 const say = (line: string) => console.log(line);
 const fmt = (n: number, digits = 0) => n.toLocaleString("en-US", { maximumFractionDigits: digits });
 
-/** A 1 KiB body that is not all one byte (the CRC and copies do the same work either way). */
-function makeBody(): Uint8Array {
-  const b = new Uint8Array(BODY);
-  let x = 2463534242;
-  for (let i = 0; i < BODY; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    b[i] = x & 0xff;
-  }
-  return b;
-}
-const body = makeBody();
+const body = makeNoiseBody(BODY);
 
 // ---- dd ---------------------------------------------------------------------------------------------------------
 

@@ -19,12 +19,13 @@ import {
 } from "../../broker/store/index.ts";
 import {
   createUniqKeyGenerator,
+  emptyMessageRecordHead,
   encodeMessageRecordHead,
   MessageConst,
-  type MessageRecordHead,
   messageRecordSize,
   parseSocketAddress,
 } from "../../proto/message/index.ts";
+import { makeNoiseBody } from "../harness/payload.ts";
 
 /**
  * `one-thread`: ConsumeQueue unit and index entry written right after each record, on the writer's thread.
@@ -104,24 +105,12 @@ export async function runCeiling(o: CeilingOptions): Promise<CeilingRun> {
   let pow31 = 1; // as the store's encoder: hashCode(prefix + id) = prefix * 31^(id length) + hashCode(id)
   for (let i = 0; i < uniqKeys.length; i++) pow31 = Math.imul(pow31, 31);
   const propertiesLength = UNIQ_KEY_NAME.length + uniqKeys.length + 1;
-  const body = makeBody(o.bodySize);
+  const body = makeNoiseBody(o.bodySize);
   const size = messageRecordSize(body.length, topicBytes.length, propertiesLength);
   const messages = Math.min(o.messages, Math.floor((o.segmentSize - 8) / size));
-  const head: MessageRecordHead = {
-    topic: topicBytes,
-    queueId: 0,
-    flag: 0,
-    queueOffset: 0,
-    commitLogOffset: 0,
-    sysFlag: 0,
-    bornTimestamp: 0,
-    bornHost: storeHost,
-    storeTimestamp: 0,
-    storeHost,
-    reconsumeTimes: 0,
-    preparedTransactionOffset: 0,
-    body,
-  };
+  const head = emptyMessageRecordHead(storeHost);
+  head.topic = topicBytes;
+  head.body = body;
   const inline = o.variant === "one-thread" ? openDispatchTargets(o.dir) : null;
   const progress = new Int32Array(new SharedArrayBuffer(12));
   let worker: Worker | null = null;
@@ -195,17 +184,4 @@ export async function runCeiling(o: CeilingOptions): Promise<CeilingRun> {
   inline?.index.close();
   fs.closeSync(fd);
   return { messages, bytes: pos, seconds, cpuMicrosPerMessage: (cpu.user + cpu.system) / messages };
-}
-
-/** A body that is not all one byte (the CRC and the copy do the same work either way). */
-function makeBody(size: number): Uint8Array {
-  const b = new Uint8Array(size);
-  let x = 2463534242;
-  for (let i = 0; i < size; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    b[i] = x & 0xff;
-  }
-  return b;
 }

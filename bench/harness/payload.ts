@@ -18,6 +18,19 @@ export function makePayload(size: number): Uint8Array {
   return body;
 }
 
+/** A body of pseudo-random bytes, the same each time (a CRC and a copy do the same work on any bytes). */
+export function makeNoiseBody(size: number): Uint8Array {
+  const b = new Uint8Array(size);
+  let x = 2463534242;
+  for (let i = 0; i < size; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    b[i] = x & 0xff;
+  }
+  return b;
+}
+
 export function stampPayload(body: Uint8Array, seq: number, sentAtMs: number): Uint8Array {
   const view = new DataView(body.buffer, body.byteOffset, body.byteLength);
   view.setFloat64(0, sentAtMs, true);

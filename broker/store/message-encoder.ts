@@ -3,11 +3,11 @@ import {
   createEncodedPropertiesScan,
   decodeMessageProperties,
   END_FILE_MIN_BLANK_LENGTH,
+  emptyMessageRecordHead,
   encodedSourceOf,
   encodeMessageRecordHead,
   MAX_PROPERTIES_BYTES,
   MessageConst,
-  type MessageRecordHead,
   measureMessageProperties,
   messageRecordSize,
   parseSocketAddress,
@@ -72,21 +72,7 @@ export function createMessageEncoder(o: MessageEncoderOptions): MessageEncoder {
   // Buffer.write encodes a string natively; the CommitLog's append buffers rotate, so the view follows them.
   let textTarget: Uint8Array = new Uint8Array(0);
   let textBuffer: Buffer = Buffer.alloc(0);
-  const head: MessageRecordHead = {
-    topic: new Uint8Array(0),
-    queueId: 0,
-    flag: 0,
-    queueOffset: 0,
-    commitLogOffset: 0,
-    sysFlag: 0,
-    bornTimestamp: 0,
-    bornHost: storeHost,
-    storeTimestamp: 0,
-    storeHost,
-    reconsumeTimes: 0,
-    preparedTransactionOffset: 0,
-    body: new Uint8Array(0),
-  };
+  const head = emptyMessageRecordHead(storeHost);
 
   // Most puts carry no born host, or the same one as the put before: those skip the Map.
   const defaultBornHost = parseSocketAddress(DEFAULT_BORN_HOST);

@@ -18,6 +18,7 @@ export {
   type DecodeMessageOptions,
   decodeMessageRecord,
   END_FILE_MIN_BLANK_LENGTH,
+  emptyMessageRecordHead,
   encodeMessageRecord,
   encodeMessageRecordHead,
   getInt64,

@@ -137,6 +137,25 @@ export function encodeMessageRecord(
 /** The fields of a record except its properties bytes (encodeMessageRecordHead's input). */
 export type MessageRecordHead = Omit<MessageRecordFields, "properties">;
 
+/** A head for a writer to fill and reuse record after record (one object, not one per record). */
+export function emptyMessageRecordHead(storeHost: SocketAddress): MessageRecordHead {
+  return {
+    topic: new Uint8Array(0),
+    queueId: 0,
+    flag: 0,
+    queueOffset: 0,
+    commitLogOffset: 0,
+    sysFlag: 0,
+    bornTimestamp: 0,
+    bornHost: storeHost,
+    storeTimestamp: 0,
+    storeHost,
+    reconsumeTimes: 0,
+    preparedTransactionOffset: 0,
+    body: new Uint8Array(0),
+  };
+}
+
 /**
  * Encodes everything of a record but the properties bytes, which the caller writes itself at the returned
  * position (`propertiesLength` of them, e.g. with writeMessageProperties): the record is encoded in place
