@@ -2,9 +2,11 @@ import { afterEach, describe, expect, test } from "bun:test";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { javaStringHashCode } from "../../proto/message/index.ts";
-import { IndexFile, indexFileSize, indexKeyHash, positiveKeyHash } from "./index-file.ts";
+import { IndexFile, indexFileSize, indexKeyHash, indexKeyHashPrefix, positiveKeyHash } from "./index-file.ts";
+import { MessageIndex } from "./message-index.ts";
 import { openNativeIo } from "./native-io.ts";
 import { removeDir, tempDir } from "./testdata/fixture.ts";
+import { sharedMappingRss } from "./testdata/smaps.ts";
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -109,5 +111,37 @@ describe("IndexFile", () => {
       expect(found).toContain(i * 10);
     }
     g.close();
+  });
+});
+
+describe("MessageIndex flush", () => {
+  test("unmaps flushed entries, and all of a full file, while queries still find them", async () => {
+    const io = openNativeIo();
+    const dir = tempDir("idx-drop");
+    dirs.push(dir);
+    const index = new MessageIndex({
+      dir,
+      hashSlotNum: 64,
+      indexNum: 60_000,
+      clock: () => T0,
+      populateWrite: io.populateWrite,
+      dropPages: io.dropPages,
+    });
+    index.load();
+    const prefix = indexKeyHashPrefix("T");
+    // 59,999 entries fill the first file (entry 0 is unused), the rest go to a second one.
+    for (let i = 0; i < 70_000; i++) index.buildIndex(prefix, i * 100, T0, 0, `key-${i}`, undefined);
+    const rss = () => [...sharedMappingRss(dir).entries()].sort(([a], [b]) => a.localeCompare(b));
+    const [[, fullBefore], [, activeBefore]] = rss() as [[string, number], [string, number]];
+    expect(fullBefore).toBeGreaterThan(1_000_000);
+    expect(activeBefore).toBeGreaterThan(200_000);
+    await index.flush();
+    const [[, fullAfter], [, activeAfter]] = rss() as [[string, number], [string, number]];
+    expect(fullAfter).toBe(0);
+    // The active file keeps its header and slots page and the pages from its next entry on.
+    expect(activeAfter).toBeLessThanOrEqual(activeBefore - 10_000 * 20 + 2 * 4096);
+    expect(index.query("T", "key-7", 4, 0, Number.MAX_SAFE_INTEGER)).toEqual([700]);
+    expect(index.query("T", "key-65000", 4, 0, Number.MAX_SAFE_INTEGER)).toEqual([6_500_000]);
+    index.close();
   });
 });

@@ -1,6 +1,6 @@
 import * as fs from "node:fs";
 import { getInt64, setInt64 } from "../../proto/message/index.ts";
-import type { PopulateWrite } from "./native-io.ts";
+import type { DropPages, PopulateWrite } from "./native-io.ts";
 
 /** IndexFile layout (RocketMQ): 40-byte header, hash slots of 4 bytes, entries of 20 bytes. */
 export const INDEX_HEADER_SIZE = 40;
@@ -245,6 +245,15 @@ export class IndexFile {
 
   flush(): Promise<void> {
     return new Promise((resolve, reject) => fs.fdatasync(this.fd, (err) => (err ? reject(err) : resolve())));
+  }
+
+  /**
+   * After a flush that covered the first `count` entries: unmaps their pages (and, when `all`, the header and
+   * slots too: a file no longer written). They are written and only queries read them, which map them again.
+   */
+  dropFlushed(dropPages: DropPages, count: number, all: boolean): void {
+    if (all) dropPages(this.bytes, 0, this.bytes.byteLength);
+    else dropPages(this.bytes, this.entriesAt, this.entryAt(count) - this.entriesAt);
   }
 
   close(): void {

@@ -149,6 +149,7 @@ export class MessageStore {
           indexNum: o.maxIndexNum,
           clock: o.clock,
           populateWrite: io.populateWrite,
+          dropPages: io.dropPages,
         })
       : null;
   }

@@ -30,4 +30,15 @@ describe("native-io dropPages", () => {
     expect(mapping[5 * PAGE]).toBe(7);
     fs.closeSync(fd);
   });
+
+  test("a range that runs to the end of a mapping whose file ends mid-page takes that last page too", () => {
+    const file = path.join(dir, "odd.bin");
+    fs.writeFileSync(file, new Uint8Array(3 * PAGE + 100).fill(9));
+    const mapping = Bun.mmap(file);
+    expect(io.populateWrite!(mapping, 0, mapping.byteLength)).toBe(true);
+    expect(mappedBytes(mapping)).toBe(4 * PAGE);
+    io.dropPages!(mapping, PAGE, mapping.byteLength);
+    expect(mappedBytes(mapping)).toBe(PAGE);
+    expect(mapping[3 * PAGE + 99]).toBe(9);
+  });
 });

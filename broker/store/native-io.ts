@@ -82,9 +82,14 @@ export function openNativeIo(): NativeIo {
       },
       populateWriteAt,
       dropPages: (mapping, offset, length) => {
-        // Only pages wholly inside the range: a page the writer still writes into must stay.
+        // Only pages wholly inside the range (a page the writer still writes into must stay); a range that runs to
+        // the mapping's end takes its last page too, which the mapping has all of.
         const from = Math.ceil(offset / PAGE) * PAGE;
-        const to = Math.floor(Math.min(mapping.byteLength, offset + length) / PAGE) * PAGE;
+        const end = offset + length;
+        const to =
+          end >= mapping.byteLength
+            ? Math.ceil(mapping.byteLength / PAGE) * PAGE
+            : Math.floor(end / PAGE) * PAGE;
         if (to > from) madvise(ptr(mapping) + from, to - from, MADV_DONTNEED); // only gives memory back
       },
     };
