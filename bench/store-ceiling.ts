@@ -62,6 +62,7 @@ const results: Record<string, number> = { ddBufferedMBps: ddBest };
 const keys: Record<CeilingVariant, string> = {
   "one-thread": "ceilingOneThread",
   "dispatch-thread": "ceilingDispatchThread",
+  pwrite: "ceilingPwrite",
   "commitlog-only": "ceilingCommitLogOnly",
 };
 console.log(`best dd: ${fmt(ddBest)} MiB/s; best of each variant, as a share of it:`);

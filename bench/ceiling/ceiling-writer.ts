@@ -30,14 +30,20 @@ import { makeNoiseBody } from "../harness/payload.ts";
 /**
  * `one-thread`: ConsumeQueue unit and index entry written right after each record, on the writer's thread.
  * `dispatch-thread`: a second thread reads the records back from the segment and writes them (RocketMQ's
- * ReputMessageService). `commitlog-only`: no ConsumeQueue, no index (what the ratio would be if both were free).
+ * ReputMessageService). `pwrite`: as one-thread, but records go into 1 MiB append buffers that pwrite copies into
+ * the page cache on the thread pool (the store's transientStorePoolEnable path) instead of into the mapping.
+ * `commitlog-only`: no ConsumeQueue, no index (what the ratio would be if both were free).
  */
-export type CeilingVariant = "one-thread" | "dispatch-thread" | "commitlog-only";
+export type CeilingVariant = "one-thread" | "dispatch-thread" | "pwrite" | "commitlog-only";
 export const CEILING_VARIANTS: readonly CeilingVariant[] = [
   "one-thread",
   "dispatch-thread",
+  "pwrite",
   "commitlog-only",
 ];
+/** The pwrite variant's append buffers: one fills while the others are written. */
+const APPEND_BUFFER_BYTES = 1024 * 1024;
+const APPEND_BUFFERS = 4;
 
 export interface CeilingOptions {
   dir: string;
@@ -111,7 +117,39 @@ export async function runCeiling(o: CeilingOptions): Promise<CeilingRun> {
   const head = emptyMessageRecordHead(storeHost);
   head.topic = topicBytes;
   head.body = body;
-  const inline = o.variant === "one-thread" ? openDispatchTargets(o.dir) : null;
+  const inline = o.variant === "one-thread" || o.variant === "pwrite" ? openDispatchTargets(o.dir) : null;
+  // Where record bytes go: the mapping (base 0), or with pwrite the append buffer holding file offsets from base.
+  const buffered = o.variant === "pwrite";
+  let target: Uint8Array<ArrayBuffer> = map as Uint8Array<ArrayBuffer>;
+  let targetView: DataView = view;
+  let base = 0;
+  const spare: Uint8Array<ArrayBuffer>[] = buffered
+    ? Array.from({ length: APPEND_BUFFERS }, () => new Uint8Array(APPEND_BUFFER_BYTES + size))
+    : [];
+  let freed: (() => void) | null = null;
+  let writes = 0;
+  let writeError: Error | null = null;
+  /** Hands the filled part of the append buffer to a pwrite on the thread pool and takes a spare one. */
+  const submit = async (end: number): Promise<void> => {
+    const filled = target;
+    const length = end - base;
+    const at = base;
+    writes++;
+    fs.write(fd, filled, 0, length, at, (err) => {
+      if (err) writeError = err;
+      writes--;
+      spare.push(filled);
+      freed?.();
+    });
+    while (spare.length === 0) await new Promise<void>((resolve) => (freed = resolve));
+    target = spare.pop()!;
+    targetView = new DataView(target.buffer);
+    base = end;
+  };
+  if (buffered) {
+    target = spare.pop()!;
+    targetView = new DataView(target.buffer);
+  }
   const progress = new Int32Array(new SharedArrayBuffer(12));
   let worker: Worker | null = null;
   let dispatched: Promise<void> = Promise.resolve();
@@ -143,24 +181,29 @@ export async function runCeiling(o: CeilingOptions): Promise<CeilingRun> {
     const now = Date.now();
     const batchEnd = Math.min(messages, n + CEILING_BATCH);
     for (; n < batchEnd; n++) {
-      if (pos + size > region.mark && !region.prepare(pos + size)) throw new Error("page population refused");
+      if (buffered) {
+        if (pos + size - base > APPEND_BUFFER_BYTES + size) throw new Error("append buffer overflow");
+      } else if (pos + size > region.mark && !region.prepare(pos + size)) {
+        throw new Error("page population refused");
+      }
       const queueId = n % o.queues;
       const queueOffset = queueOffsets[queueId]!++;
       head.queueId = queueId;
       head.queueOffset = queueOffset;
       head.commitLogOffset = pos;
       head.bornTimestamp = head.storeTimestamp = now;
-      let p = encodeMessageRecordHead(map, view, pos, head, propertiesLength);
-      for (let i = 0; i < UNIQ_KEY_NAME.length; i++) map[p + i] = UNIQ_KEY_NAME[i]!;
+      let p = encodeMessageRecordHead(target, targetView, pos - base, head, propertiesLength);
+      for (let i = 0; i < UNIQ_KEY_NAME.length; i++) target[p + i] = UNIQ_KEY_NAME[i]!;
       p += UNIQ_KEY_NAME.length;
-      uniqKeys.nextInto(view, p, now);
-      map[p + uniqKeys.length] = 2;
+      uniqKeys.nextInto(targetView, p, now);
+      target[p + uniqKeys.length] = 2;
       if (inline) {
         inline.cqs.findOrCreate(o.topic, queueId).put(queueOffset, pos, size, 0);
         const hash = positiveKeyHash((Math.imul(prefix, pow31) + uniqKeys.lastHashCode()) | 0);
         inline.index.buildIndex(prefix, pos, now, 0, undefined, undefined, hash);
       }
       pos += size;
+      if (buffered && pos - base >= APPEND_BUFFER_BYTES) await submit(pos);
     }
     if (worker) {
       Atomics.store(progress, WRITTEN, pos);
@@ -173,6 +216,11 @@ export async function runCeiling(o: CeilingOptions): Promise<CeilingRun> {
     Atomics.store(progress, DONE, 1);
     Atomics.notify(progress, WRITTEN);
     await dispatched;
+  }
+  if (buffered) {
+    if (pos > base) await submit(pos);
+    while (writes > 0) await new Promise<void>((resolve) => (freed = resolve));
+    if (writeError) throw writeError;
   }
   const seconds = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
