@@ -26,6 +26,7 @@ import {
   parseSocketAddress,
 } from "../../proto/message/index.ts";
 import { makeNoiseBody } from "../harness/payload.ts";
+import { AppendBuffers } from "./append-buffers.ts";
 
 /**
  * `one-thread`: ConsumeQueue unit and index entry written right after each record, on the writer's thread.
@@ -118,38 +119,9 @@ export async function runCeiling(o: CeilingOptions): Promise<CeilingRun> {
   head.topic = topicBytes;
   head.body = body;
   const inline = o.variant === "one-thread" || o.variant === "pwrite" ? openDispatchTargets(o.dir) : null;
-  // Where record bytes go: the mapping (base 0), or with pwrite the append buffer holding file offsets from base.
-  const buffered = o.variant === "pwrite";
-  let target: Uint8Array<ArrayBuffer> = map as Uint8Array<ArrayBuffer>;
-  let targetView: DataView = view;
-  let base = 0;
-  const spare: Uint8Array<ArrayBuffer>[] = buffered
-    ? Array.from({ length: APPEND_BUFFERS }, () => new Uint8Array(APPEND_BUFFER_BYTES + size))
-    : [];
-  let freed: (() => void) | null = null;
-  let writes = 0;
-  let writeError: Error | null = null;
-  /** Hands the filled part of the append buffer to a pwrite on the thread pool and takes a spare one. */
-  const submit = async (end: number): Promise<void> => {
-    const filled = target;
-    const length = end - base;
-    const at = base;
-    writes++;
-    fs.write(fd, filled, 0, length, at, (err) => {
-      if (err) writeError = err;
-      writes--;
-      spare.push(filled);
-      freed?.();
-    });
-    while (spare.length === 0) await new Promise<void>((resolve) => (freed = resolve));
-    target = spare.pop()!;
-    targetView = new DataView(target.buffer);
-    base = end;
-  };
-  if (buffered) {
-    target = spare.pop()!;
-    targetView = new DataView(target.buffer);
-  }
+  // Where record bytes go: the mapping, or with pwrite the append buffer holding file offsets from its base.
+  const buffers =
+    o.variant === "pwrite" ? new AppendBuffers(fd, APPEND_BUFFERS, APPEND_BUFFER_BYTES + size) : null;
   const progress = new Int32Array(new SharedArrayBuffer(12));
   let worker: Worker | null = null;
   let dispatched: Promise<void> = Promise.resolve();
@@ -181,18 +153,19 @@ export async function runCeiling(o: CeilingOptions): Promise<CeilingRun> {
     const now = Date.now();
     const batchEnd = Math.min(messages, n + CEILING_BATCH);
     for (; n < batchEnd; n++) {
-      if (buffered) {
-        if (pos + size - base > APPEND_BUFFER_BYTES + size) throw new Error("append buffer overflow");
-      } else if (pos + size > region.mark && !region.prepare(pos + size)) {
+      if (!buffers && pos + size > region.mark && !region.prepare(pos + size)) {
         throw new Error("page population refused");
       }
+      const target = buffers ? buffers.target : map;
+      const targetView = buffers ? buffers.view : view;
+      const at = buffers ? pos - buffers.base : pos;
       const queueId = n % o.queues;
       const queueOffset = queueOffsets[queueId]!++;
       head.queueId = queueId;
       head.queueOffset = queueOffset;
       head.commitLogOffset = pos;
       head.bornTimestamp = head.storeTimestamp = now;
-      let p = encodeMessageRecordHead(target, targetView, pos - base, head, propertiesLength);
+      let p = encodeMessageRecordHead(target, targetView, at, head, propertiesLength);
       for (let i = 0; i < UNIQ_KEY_NAME.length; i++) target[p + i] = UNIQ_KEY_NAME[i]!;
       p += UNIQ_KEY_NAME.length;
       uniqKeys.nextInto(targetView, p, now);
@@ -203,7 +176,7 @@ export async function runCeiling(o: CeilingOptions): Promise<CeilingRun> {
         inline.index.buildIndex(prefix, pos, now, 0, undefined, undefined, hash);
       }
       pos += size;
-      if (buffered && pos - base >= APPEND_BUFFER_BYTES) await submit(pos);
+      if (buffers && pos - buffers.base >= APPEND_BUFFER_BYTES) await buffers.submit(pos);
     }
     if (worker) {
       Atomics.store(progress, WRITTEN, pos);
@@ -217,10 +190,9 @@ export async function runCeiling(o: CeilingOptions): Promise<CeilingRun> {
     Atomics.notify(progress, WRITTEN);
     await dispatched;
   }
-  if (buffered) {
-    if (pos > base) await submit(pos);
-    while (writes > 0) await new Promise<void>((resolve) => (freed = resolve));
-    if (writeError) throw writeError;
+  if (buffers) {
+    if (pos > buffers.base) await buffers.submit(pos);
+    await buffers.drain();
   }
   const seconds = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
