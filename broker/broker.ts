@@ -106,7 +106,7 @@ interface Running {
   client: RemotingClient;
   api: BrokerApi;
   timers: ReturnType<typeof setInterval>[];
-  /** The timer's consumerOffset.json write in flight, if any. */
+  /** The timer's consumerOffset.json and delayOffset.json writes in flight, if any. */
   offsetWrite: { running: Promise<unknown> | undefined };
 }
 

@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { readJsonFile, writeJsonFile, writeJsonFileAsync } from "./json-file.ts";
+import { createDirtyJsonFile, readJsonFile } from "./json-file.ts";
 
 export interface ConsumerOffsetTableOptions {
   configDir: string;
@@ -36,7 +36,6 @@ export interface ConsumerOffsetTable {
 export function createConsumerOffsetTable(options: ConsumerOffsetTableOptions): ConsumerOffsetTable {
   const path = join(options.configDir, "consumerOffset.json");
   const table = new Map<string, Map<number, number>>();
-  let dirty = false;
 
   const loaded = readJsonFile(path) as { offsetTable?: Record<string, Record<string, number>> } | undefined;
   for (const [key, queues] of Object.entries(loaded?.offsetTable ?? {})) {
@@ -57,6 +56,7 @@ export function createConsumerOffsetTable(options: ConsumerOffsetTableOptions): 
     for (const [key, m] of table) offsetTable[key] = Object.fromEntries(m);
     return offsetTable;
   };
+  const file = createDirtyJsonFile(path, () => ({ offsetTable: snapshot() }));
 
   return {
     path,
@@ -69,7 +69,7 @@ export function createConsumerOffsetTable(options: ConsumerOffsetTableOptions): 
       }
       if (m.get(queueId) !== offset) {
         m.set(queueId, offset);
-        dirty = true;
+        file.markDirty();
       }
     },
     query(group, topic, queueId) {
@@ -98,32 +98,18 @@ export function createConsumerOffsetTable(options: ConsumerOffsetTableOptions): 
       for (const key of [...table.keys()])
         if (split(key).topic === topic) {
           table.delete(key);
-          dirty = true;
+          file.markDirty();
         }
     },
     removeGroup(group) {
       for (const key of [...table.keys()])
         if (split(key).group === group) {
           table.delete(key);
-          dirty = true;
+          file.markDirty();
         }
     },
     snapshot,
-    persist() {
-      if (!dirty) return;
-      writeJsonFile(path, { offsetTable: snapshot() });
-      dirty = false;
-    },
-    async persistAsync() {
-      if (!dirty) return;
-      const offsetTable = snapshot();
-      dirty = false;
-      try {
-        await writeJsonFileAsync(path, { offsetTable });
-      } catch (err) {
-        dirty = true;
-        throw err;
-      }
-    },
+    persist: () => file.persist(),
+    persistAsync: () => file.persistAsync(),
   };
 }

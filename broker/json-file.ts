@@ -65,6 +65,43 @@ export function writeJsonFileAsync(path: string, value: unknown): Promise<void> 
 }
 
 /**
+ * A JSON file rewritten only after markDirty(): persist() writes synchronously (at close), persistAsync() with
+ * every file operation off the event loop (a timer's write). Changes marked while an async write runs go in the
+ * next one; a failed write leaves the file dirty, so the next one retries. One write at a time per file.
+ */
+export interface DirtyJsonFile {
+  markDirty(): void;
+  persist(): void;
+  persistAsync(): Promise<void>;
+}
+
+/** A DirtyJsonFile at `path` whose content is `snapshot()` at the time of each write. */
+export function createDirtyJsonFile(path: string, snapshot: () => unknown): DirtyJsonFile {
+  let dirty = false;
+  return {
+    markDirty() {
+      dirty = true;
+    },
+    persist() {
+      if (!dirty) return;
+      writeJsonFile(path, snapshot());
+      dirty = false;
+    },
+    async persistAsync() {
+      if (!dirty) return;
+      const value = snapshot();
+      dirty = false;
+      try {
+        await writeJsonFileAsync(path, value);
+      } catch (err) {
+        dirty = true;
+        throw err;
+      }
+    },
+  };
+}
+
+/**
  * Reads a JSON file written by writeJsonFile. A missing file is `undefined` (first start); a file that is not
  * valid JSON stops start-up with an error naming it, rather than silently starting with empty state.
  */

@@ -1,7 +1,7 @@
 import { afterEach, expect, test } from "bun:test";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { removeDir, tempDir } from "../../tests/harness.ts";
 import { createMessageStore, type MessageStore } from "../store/index.ts";
 import { RMQ_SYS_SCHEDULE_TOPIC } from "../topic-validator.ts";
 import { ScheduleService } from "./schedule-service.ts";
@@ -17,8 +17,8 @@ async function scheduleWithStore(): Promise<{
   configDir: string;
   clock: { now: number };
 }> {
-  const dir = mkdtempSync(join(tmpdir(), "bunmq-schedule-"));
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = tempDir("bunmq-schedule-");
+  cleanups.push(() => removeDir(dir));
   const store = await createMessageStore({
     storePathRootDir: join(dir, "store"),
     cleanResourceIntervalMs: 0,

@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { MessageConst, type MessageExt } from "../../proto/message/index.ts";
-import { readJsonFile, writeJsonFile, writeJsonFileAsync } from "../json-file.ts";
+import { createDirtyJsonFile, type DirtyJsonFile, readJsonFile } from "../json-file.ts";
 import { reputInput } from "../retry.ts";
 import type { MessageStore } from "../store/index.ts";
 import { RMQ_SYS_SCHEDULE_TOPIC } from "../topic-validator.ts";
@@ -23,17 +23,17 @@ export interface ScheduleOptions {
  * (`{"offsetTable": {"<level>": offset}}`); a crash may deliver the messages after the last saved cursor twice.
  */
 export class ScheduleService {
-  private readonly path: string;
+  private readonly file: DirtyJsonFile;
   private readonly cursor = new Map<number, number>();
   private readonly nextDue = new Map<number, number>();
-  private dirty = false;
   private timer?: ReturnType<typeof setInterval>;
   private running?: Promise<number>;
   private closed = false;
 
   constructor(private readonly options: ScheduleOptions) {
-    this.path = join(options.configDir, "delayOffset.json");
-    const loaded = readJsonFile(this.path) as { offsetTable?: Record<string, number> } | undefined;
+    const path = join(options.configDir, "delayOffset.json");
+    this.file = createDirtyJsonFile(path, () => ({ offsetTable: this.offsets() }));
+    const loaded = readJsonFile(path) as { offsetTable?: Record<string, number> } | undefined;
     for (const [level, offset] of Object.entries(loaded?.offsetTable ?? {}))
       this.cursor.set(Number(level), Number(offset));
   }
@@ -67,25 +67,15 @@ export class ScheduleService {
   }
 
   persist(): void {
-    if (!this.dirty) return;
-    writeJsonFile(this.path, { offsetTable: this.offsets() });
-    this.dirty = false;
+    this.file.persist();
   }
 
   /**
    * persist with the file writes and fsyncs off the event loop (the broker's timer: a synchronous fsync stalls
    * every request on a busy disk). Cursors moved meanwhile go in the next write; a failed write is retried then.
    */
-  async persistAsync(): Promise<void> {
-    if (!this.dirty) return;
-    const offsetTable = this.offsets();
-    this.dirty = false;
-    try {
-      await writeJsonFileAsync(this.path, { offsetTable });
-    } catch (err) {
-      this.dirty = true;
-      throw err;
-    }
+  persistAsync(): Promise<void> {
+    return this.file.persistAsync();
   }
 
   async close(): Promise<void> {
@@ -139,7 +129,7 @@ export class ScheduleService {
   private setCursor(level: number, offset: number): void {
     if (this.cursor.get(level) === offset) return;
     this.cursor.set(level, offset);
-    this.dirty = true;
+    this.file.markDirty();
   }
 
   private async deliver(m: MessageExt): Promise<void> {
